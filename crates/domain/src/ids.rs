@@ -1,0 +1,59 @@
+//! Typed ids: a `UserId` can never be passed where an `OrgId` is expected.
+//! All are UUIDv7, so they sort by creation time (which keyset pagination relies on).
+
+use std::{fmt, str::FromStr};
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($($(#[$meta:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+    )*};
+}
+
+typed_id!(
+    /// An organization: the tenant every other row belongs to.
+    OrgId,
+    /// A person in an organization.
+    UserId,
+    DepartmentId,
+    /// A personal access token (the id, never the secret).
+    TokenId,
+    InvitationId,
+    AuditEventId,
+    JobId,
+);

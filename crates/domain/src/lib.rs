@@ -1,0 +1,24 @@
+//! The pure rules of Chorus.
+//!
+//! Everything here is plain Rust with no I/O and no async: typed ids, values that are valid by
+//! construction (`Email::parse`), roles and the authorization policy, and small rule engines such
+//! as the sign-in throttle. The other crates parse at their edges into these types and then trust
+//! them.
+
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod pagination;
+pub mod people;
+pub mod policy;
+pub mod role;
+pub mod throttle;
+pub mod values;
+
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use error::Invalid;
+pub use ids::*;
+pub use people::UserStatus;
+pub use policy::{Action, Actor, Denied, authorize};
+pub use role::Role;
+pub use values::*;

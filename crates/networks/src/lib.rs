@@ -1,0 +1,4 @@
+//! Connectors to the world outside Chorus. For now: e-mail. The social networks arrive with
+//! publishing; each sits behind a trait so tests and `--demo` can use local stand-ins.
+
+pub mod mail;

@@ -1,0 +1,195 @@
+//! SQL of the durable job queue (the runner lives in `chorus-jobs`).
+//!
+//! Claims are short transactions that set a lease and a fresh fencing token; a job is finished
+//! or failed only `where id = $1 and lease_token = $2`, so a worker whose lease ran out cannot
+//! overwrite a newer attempt.
+
+use crate::{Backend, Db, Result, Tx, run};
+use chorus_domain::{
+    JobId, OrgId,
+    clock::{from_millis, to_millis},
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub struct NewJob<'a> {
+    pub id: JobId,
+    pub org_id: Option<OrgId>,
+    pub kind: &'a str,
+    pub payload: &'a str,
+    pub run_at: OffsetDateTime,
+    pub max_attempts: i64,
+    pub now: OffsetDateTime,
+}
+
+pub async fn enqueue(db: &mut impl Db, j: &NewJob<'_>) -> Result<()> {
+    const SQL: &str = "insert into jobs (id, org_id, kind, payload, state, run_at, attempts, max_attempts, \
+         created_at, updated_at) values ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $7)";
+    run!(db, |c| sqlx::query(SQL)
+        .bind(j.id.0)
+        .bind(j.org_id.map(|o| o.0))
+        .bind(j.kind)
+        .bind(j.payload)
+        .bind(to_millis(j.run_at))
+        .bind(j.max_attempts)
+        .bind(to_millis(j.now))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: JobId,
+    pub org_id: Option<OrgId>,
+    pub kind: String,
+    pub payload: String,
+    /// Including this one.
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub lease_token: Uuid,
+}
+
+/// Claims up to `limit` due jobs (queued and due, or running with an expired lease).
+pub async fn claim(
+    tx: &mut Tx,
+    now: OffsetDateTime,
+    lease_until: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<Claimed>> {
+    // PostgreSQL: SKIP LOCKED lets concurrent workers claim disjoint jobs without waiting.
+    const PG: &str = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
+         attempts = attempts + 1, updated_at = $3 where id in (select id from jobs \
+         where (state = 'queued' and run_at <= $3) or (state = 'running' and lease_until < $3) \
+         order by run_at limit $4 for update skip locked) \
+         returning id, org_id, kind, payload, attempts, max_attempts";
+    // SQLite has no SKIP LOCKED; the transaction began with BEGIN IMMEDIATE, which serializes claimers.
+    const SQLITE: &str = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
+         attempts = attempts + 1, updated_at = $3 where id in (select id from jobs \
+         where (state = 'queued' and run_at <= $3) or (state = 'running' and lease_until < $3) \
+         order by run_at limit $4) \
+         returning id, org_id, kind, payload, attempts, max_attempts";
+    let sql = match tx.backend() {
+        Backend::Postgres => PG,
+        Backend::Sqlite => SQLITE,
+    };
+    let token = Uuid::now_v7();
+    type Row = (Uuid, Option<Uuid>, String, String, i64, i64);
+    let rows: Vec<Row> = run!(tx, |c| sqlx::query_as(sql)
+        .bind(to_millis(lease_until))
+        .bind(token)
+        .bind(to_millis(now))
+        .bind(limit)
+        .fetch_all(c)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, org, kind, payload, attempts, max_attempts)| Claimed {
+            id: id.into(),
+            org_id: org.map(Into::into),
+            kind,
+            payload,
+            attempts,
+            max_attempts,
+            lease_token: token,
+        })
+        .collect())
+}
+
+/// Extends a lease; `false` when the lease was lost (another worker owns the job now).
+pub async fn heartbeat(
+    db: &mut impl Db,
+    id: JobId,
+    token: Uuid,
+    lease_until: OffsetDateTime,
+) -> Result<bool> {
+    const SQL: &str =
+        "update jobs set lease_until = $3 where id = $1 and lease_token = $2 and state = 'running'";
+    let done = run!(db, |c| sqlx::query(SQL)
+        .bind(id.0)
+        .bind(token)
+        .bind(to_millis(lease_until))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// A finished job is deleted: payloads may hold message text that should not linger.
+pub async fn complete(db: &mut impl Db, id: JobId, token: Uuid) -> Result<bool> {
+    const SQL: &str = "delete from jobs where id = $1 and lease_token = $2 and state = 'running'";
+    let done = run!(db, |c| sqlx::query(SQL)
+        .bind(id.0)
+        .bind(token)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// Records a failed attempt: back to the queue at `retry_at`, or dead when `None`.
+pub async fn fail(
+    db: &mut impl Db,
+    id: JobId,
+    token: Uuid,
+    error: &str,
+    retry_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    const SQL: &str = "update jobs set state = case when $3 is null then 'dead' else 'queued' end, \
+         run_at = coalesce($3, run_at), lease_until = null, lease_token = null, last_error = $4, updated_at = $5 \
+         where id = $1 and lease_token = $2 and state = 'running'";
+    let done = run!(db, |c| sqlx::query(SQL)
+        .bind(id.0)
+        .bind(token)
+        .bind(retry_at.map(to_millis))
+        .bind(error)
+        .bind(to_millis(now))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+/// The earliest time a queued job becomes due, for the runner's sleep.
+pub async fn next_run_at(db: &mut impl Db) -> Result<Option<OffsetDateTime>> {
+    const SQL: &str = "select min(run_at) from jobs where state = 'queued'";
+    let at: Option<i64> = run!(db, |c| sqlx::query_scalar(SQL).fetch_one(c).await)?;
+    Ok(at.map(from_millis))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSummary {
+    pub id: JobId,
+    pub kind: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub run_at: OffsetDateTime,
+}
+
+/// Jobs in a state (`queued`, `running`, `dead`), oldest first.
+pub async fn list(db: &mut impl Db, state: &str, limit: i64) -> Result<Vec<JobSummary>> {
+    const SQL: &str = "select id, kind, state, attempts, last_error, run_at from jobs where state = $1 \
+         order by run_at limit $2";
+    type Row = (Uuid, String, String, i64, Option<String>, i64);
+    let rows: Vec<Row> = run!(db, |c| sqlx::query_as(SQL)
+        .bind(state)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, kind, state, attempts, last_error, run_at)| JobSummary {
+                id: id.into(),
+                kind,
+                state,
+                attempts,
+                last_error,
+                run_at: from_millis(run_at),
+            },
+        )
+        .collect())
+}

@@ -1,0 +1,212 @@
+//! One storage layer over SQLite (the embedded default) and PostgreSQL (scale-out).
+//!
+//! SQL is shared by default: `&'static str` constants, lower-case, `$n` placeholders, no `now()`
+//! (time comes from the caller's `Clock`). Each query runs on either backend through the
+//! [`run!`] macro, which expands to a `match` whose arms are the same code monomorphized per
+//! database. Where the dialects really differ, a function branches visibly with a comment.
+//!
+//! Every function takes the tenant (`OrgId`) first after the connection, except those in
+//! [`admin`], which work across organizations (set-up, the CLI) and say so.
+
+use sqlx::{
+    PgConnection, Postgres, Sqlite, SqliteConnection,
+    pool::PoolConnection,
+    postgres::{PgPool, PgPoolOptions},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
+};
+use std::{str::FromStr, time::Duration};
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod departments;
+pub mod jobs;
+pub mod tokens;
+pub mod users;
+
+mod error;
+pub use error::{Error, Result};
+
+/// Runs the same code on whichever backend a [`Db`] holds.
+macro_rules! run {
+    ($db:expr, |$c:ident| $body:expr) => {
+        match $crate::Db::ex($db) {
+            $crate::Ex::Sqlite($c) => $body,
+            $crate::Ex::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use run;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database. Cheap to clone: it is a pool handle.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// A borrowed connection on one backend: what every query function finally runs on.
+pub enum Ex<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// Anything queries can run on: a pooled connection or a transaction.
+pub trait Db: Send {
+    fn ex(&mut self) -> Ex<'_>;
+}
+
+/// A connection taken from the pool; statements on it commit one by one.
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Db for Conn {
+    fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Conn::Sqlite(c) => Ex::Sqlite(&mut *c),
+            Conn::Postgres(c) => Ex::Postgres(&mut *c),
+        }
+    }
+}
+
+/// A transaction: nothing in it is visible to others until [`Tx::commit`]; dropped = rolled back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Db for Tx {
+    fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Tx::Sqlite(t) => Ex::Sqlite(&mut *t),
+            Tx::Postgres(t) => Ex::Postgres(&mut *t),
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The versions each backend's migrations define (the twin-folder test compares them).
+pub fn migration_versions(backend: Backend) -> Vec<i64> {
+    let m = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATOR,
+        Backend::Postgres => &POSTGRES_MIGRATOR,
+    };
+    m.iter().map(|m| m.version).collect()
+}
+
+impl Store {
+    /// Opens `sqlite://path` (created if missing, WAL) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Pool::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Pool::Sqlite(pool)
+        } else {
+            return Err(Error::Config(format!(
+                "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
+            )));
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock meanwhile, so
+    /// several instances starting at once migrate exactly once.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// Starts a write transaction.
+    pub async fn tx(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            // SQLite: take the write lock up front. A deferred transaction that reads and then
+            // writes can fail with SQLITE_BUSY when another writer got there in between.
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("begin immediate").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Readiness: can we run a statement right now?
+    pub async fn ping(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        run!(&mut c, |c| sqlx::query("select 1")
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
