@@ -1,1 +1,89 @@
+//! Chorus use cases: one function per user action, shared by pages, API, CLI and jobs.
+//!
+//! Each use case follows the same shape: authorize the actor with the domain policy, parse and
+//! check with domain rules, then persist (and enqueue follow-up jobs) in one transaction and
+//! write the audit record in that same transaction.
 
+pub mod audit;
+pub mod departments;
+pub mod error;
+pub mod mail;
+pub mod me;
+pub mod orgs;
+pub mod people;
+pub mod security;
+pub mod sessions;
+pub mod setup;
+pub mod tokens;
+
+pub use error::{Error, Problems, Result};
+pub use me::Me;
+
+use chorus_domain::{Clock, throttle::LoginThrottle};
+use chorus_jobs::{Queue, Registry};
+use chorus_networks::mail::Mailer;
+use chorus_store::Store;
+use std::sync::Arc;
+
+/// Settings the use cases need (the binary builds them from flags and environment).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address people use to reach this instance, for links in e-mail and the console
+    /// (`http://127.0.0.1:8080`). No trailing slash.
+    pub base_url: String,
+    /// How long a session lasts without use.
+    pub session_ttl: time::Duration,
+    pub invitation_ttl: time::Duration,
+    pub reset_ttl: time::Duration,
+    pub login_throttle: LoginThrottle,
+    /// Cheaper password hashing, for tests only.
+    pub fast_password_hashing: bool,
+    pub jobs: chorus_jobs::Config,
+}
+
+impl Config {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            session_ttl: time::Duration::days(14),
+            invitation_ttl: time::Duration::days(7),
+            reset_ttl: time::Duration::hours(1),
+            login_throttle: LoginThrottle::default(),
+            fast_password_hashing: false,
+            jobs: chorus_jobs::Config::default(),
+        }
+    }
+}
+
+/// Everything a use case may touch. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<dyn Mailer>,
+    pub queue: Queue,
+    pub config: Arc<Config>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, mailer: Arc<dyn Mailer>, config: Config) -> Self {
+        let mut registry = Registry::default();
+        mail::register(&mut registry, Arc::clone(&mailer));
+        let queue = Queue::new(store.clone(), Arc::clone(&clock), registry, config.jobs);
+        Self { store, clock, mailer, queue, config: Arc::new(config) }
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// An absolute link to a path on this instance.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url, path)
+    }
+
+    /// Runs every due job now (tests, CLI one-shots).
+    pub async fn run_pending_jobs(&self) -> Result<usize> {
+        Ok(self.queue.run_pending().await?)
+    }
+}

@@ -40,10 +40,7 @@ impl<T, C> Page<T, C> {
         } else {
             None
         };
-        Self {
-            items: rows,
-            next_cursor,
-        }
+        Self { items: rows, next_cursor }
     }
 }
 

@@ -35,10 +35,7 @@ impl FromStr for UserStatus {
             "invited" => Ok(UserStatus::Invited),
             "active" => Ok(UserStatus::Active),
             "deactivated" => Ok(UserStatus::Deactivated),
-            _ => Err(Invalid::new(
-                "status",
-                "must be invited, active or deactivated",
-            )),
+            _ => Err(Invalid::new("status", "must be invited, active or deactivated")),
         }
     }
 }

@@ -21,13 +21,7 @@ pub struct Actor {
 impl Actor {
     /// The server operator, acting through the command line, with an owner's rights.
     pub fn operator(org_id: OrgId) -> Self {
-        Self {
-            org_id,
-            user_id: None,
-            role: Role::Owner,
-            department_id: None,
-            leads: Vec::new(),
-        }
+        Self { org_id, user_id: None, role: Role::Owner, department_id: None, leads: Vec::new() }
     }
 
     pub fn is(&self, user: UserId) -> bool {
@@ -53,8 +47,12 @@ pub enum Action {
     InvitePerson {
         role: Role,
     },
-    /// Change name, title, department or seniority.
+    /// Change one's name or title.
     EditPerson {
+        subject: Subject,
+    },
+    /// Move a person to another department or change their seniority.
+    MovePerson {
         subject: Subject,
     },
     ChangeRole {
@@ -108,10 +106,17 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
             if !admin {
                 Err(only_admins)
             } else if actor.is(subject.user_id) {
-                Err(Denied(
-                    "you cannot change your own role; ask another owner or admin",
-                ))
+                Err(Denied("you cannot change your own role; ask another owner or admin"))
             } else if (subject.role == Role::Owner || to == Role::Owner) && !owner {
+                Err(only_owners)
+            } else {
+                Ok(())
+            }
+        }
+        Action::MovePerson { subject } => {
+            if !admin {
+                Err(only_admins)
+            } else if subject.role == Role::Owner && !owner {
                 Err(only_owners)
             } else {
                 Ok(())
@@ -136,20 +141,11 @@ mod tests {
     use super::*;
 
     fn actor(role: Role) -> Actor {
-        Actor {
-            org_id: OrgId::new(),
-            user_id: Some(UserId::new()),
-            role,
-            department_id: None,
-            leads: vec![],
-        }
+        Actor { org_id: OrgId::new(), user_id: Some(UserId::new()), role, department_id: None, leads: vec![] }
     }
 
     fn subject(role: Role) -> Subject {
-        Subject {
-            user_id: UserId::new(),
-            role,
-        }
+        Subject { user_id: UserId::new(), role }
     }
 
     #[test]
@@ -165,35 +161,15 @@ mod tests {
         for role in Role::ALL {
             let a = actor(role);
             let expected = role.is_admin();
+            assert_eq!(authorize(&a, Action::ManageDepartments).is_ok(), expected, "{role}");
+            assert_eq!(authorize(&a, Action::ViewAuditLog).is_ok(), expected, "{role}");
             assert_eq!(
-                authorize(&a, Action::ManageDepartments).is_ok(),
+                authorize(&a, Action::InvitePerson { role: Role::Employee }).is_ok(),
                 expected,
                 "{role}"
             );
             assert_eq!(
-                authorize(&a, Action::ViewAuditLog).is_ok(),
-                expected,
-                "{role}"
-            );
-            assert_eq!(
-                authorize(
-                    &a,
-                    Action::InvitePerson {
-                        role: Role::Employee
-                    }
-                )
-                .is_ok(),
-                expected,
-                "{role}"
-            );
-            assert_eq!(
-                authorize(
-                    &a,
-                    Action::Deactivate {
-                        subject: subject(Role::Employee)
-                    }
-                )
-                .is_ok(),
+                authorize(&a, Action::Deactivate { subject: subject(Role::Employee) }).is_ok(),
                 expected,
                 "{role}"
             );
@@ -205,83 +181,32 @@ mod tests {
         let admin = actor(Role::Admin);
         assert!(authorize(&admin, Action::InvitePerson { role: Role::Owner }).is_err());
         assert!(
-            authorize(
-                &admin,
-                Action::ChangeRole {
-                    subject: subject(Role::Employee),
-                    to: Role::Owner
-                }
-            )
-            .is_err()
+            authorize(&admin, Action::ChangeRole { subject: subject(Role::Employee), to: Role::Owner })
+                .is_err()
         );
         assert!(
-            authorize(
-                &admin,
-                Action::ChangeRole {
-                    subject: subject(Role::Owner),
-                    to: Role::Admin
-                }
-            )
-            .is_err()
+            authorize(&admin, Action::ChangeRole { subject: subject(Role::Owner), to: Role::Admin }).is_err()
         );
-        assert!(
-            authorize(
-                &admin,
-                Action::Deactivate {
-                    subject: subject(Role::Owner)
-                }
-            )
-            .is_err()
-        );
+        assert!(authorize(&admin, Action::Deactivate { subject: subject(Role::Owner) }).is_err());
         let owner = actor(Role::Owner);
         assert!(
-            authorize(
-                &owner,
-                Action::ChangeRole {
-                    subject: subject(Role::Owner),
-                    to: Role::Admin
-                }
-            )
-            .is_ok()
+            authorize(&owner, Action::ChangeRole { subject: subject(Role::Owner), to: Role::Admin }).is_ok()
         );
     }
 
     #[test]
     fn nobody_changes_their_own_role_or_deactivates_themselves() {
         let owner = actor(Role::Owner);
-        let me = Subject {
-            user_id: owner.user_id.expect("person"),
-            role: Role::Owner,
-        };
-        assert!(
-            authorize(
-                &owner,
-                Action::ChangeRole {
-                    subject: me,
-                    to: Role::Employee
-                }
-            )
-            .is_err()
-        );
+        let me = Subject { user_id: owner.user_id.expect("person"), role: Role::Owner };
+        assert!(authorize(&owner, Action::ChangeRole { subject: me, to: Role::Employee }).is_err());
         assert!(authorize(&owner, Action::Deactivate { subject: me }).is_err());
     }
 
     #[test]
     fn people_edit_their_own_profile_only() {
         let employee = actor(Role::Employee);
-        let me = Subject {
-            user_id: employee.user_id.expect("person"),
-            role: Role::Employee,
-        };
+        let me = Subject { user_id: employee.user_id.expect("person"), role: Role::Employee };
         assert!(authorize(&employee, Action::EditPerson { subject: me }).is_ok());
-        assert!(
-            authorize(
-                &employee,
-                Action::EditPerson {
-                    subject: subject(Role::Employee)
-                }
-            )
-            .is_err()
-        );
+        assert!(authorize(&employee, Action::EditPerson { subject: subject(Role::Employee) }).is_err());
     }
 }

@@ -14,13 +14,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Owner,
-        Role::Admin,
-        Role::Social,
-        Role::Lead,
-        Role::Employee,
-    ];
+    pub const ALL: [Role; 5] = [Role::Owner, Role::Admin, Role::Social, Role::Lead, Role::Employee];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -61,11 +55,6 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| {
-                Invalid::new(
-                    "role",
-                    "must be one of owner, admin, social, lead, employee",
-                )
-            })
+            .ok_or_else(|| Invalid::new("role", "must be one of owner, admin, social, lead, employee"))
     }
 }

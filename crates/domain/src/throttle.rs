@@ -17,11 +17,7 @@ pub struct LoginThrottle {
 
 impl Default for LoginThrottle {
     fn default() -> Self {
-        Self {
-            window: Duration::minutes(15),
-            per_account: 5,
-            per_address: 50,
-        }
+        Self { window: Duration::minutes(15), per_account: 5, per_address: 50 }
     }
 }
 
@@ -50,26 +46,8 @@ mod tests {
     #[test]
     fn allows_until_either_limit_is_reached() {
         let t = LoginThrottle::default();
-        assert!(
-            t.check(RecentFailures {
-                account: 4,
-                address: 49
-            })
-            .is_ok()
-        );
-        assert!(
-            t.check(RecentFailures {
-                account: 5,
-                address: 0
-            })
-            .is_err()
-        );
-        assert!(
-            t.check(RecentFailures {
-                account: 0,
-                address: 50
-            })
-            .is_err()
-        );
+        assert!(t.check(RecentFailures { account: 4, address: 49 }).is_ok());
+        assert!(t.check(RecentFailures { account: 5, address: 0 }).is_err());
+        assert!(t.check(RecentFailures { account: 0, address: 50 }).is_err());
     }
 }

@@ -33,10 +33,7 @@ fn plain_text(field: &'static str, raw: &str, max_chars: usize) -> Result<String
         return Err(Invalid::new(field, "is required"));
     }
     if text.chars().count() > max_chars {
-        return Err(Invalid::new(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
+        return Err(Invalid::new(field, format!("must be at most {max_chars} characters")));
     }
     if text.chars().any(char::is_control) {
         return Err(Invalid::new(field, "must not contain control characters"));
@@ -160,18 +157,14 @@ impl Slug {
         let s = raw.trim();
         let ok = !s.is_empty()
             && s.len() <= 60
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(Invalid::new(
-                "slug",
-                "must be lower-case letters, digits and single dashes",
-            ))
+            Err(Invalid::new("slug", "must be lower-case letters, digits and single dashes"))
         }
     }
 
@@ -209,10 +202,7 @@ impl NewPassword {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let n = raw.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(Invalid::new(
-                "password",
-                format!("must be at least {} characters", Self::MIN_CHARS),
-            ));
+            return Err(Invalid::new("password", format!("must be at least {} characters", Self::MIN_CHARS)));
         }
         if raw.len() > 1024 {
             return Err(Invalid::new("password", "must be at most 1024 bytes"));
@@ -248,20 +238,10 @@ mod tests {
 
     #[test]
     fn email_is_normalised_and_checked() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").map(|e| e.into_inner()),
-            Ok("ada@example.com".into())
-        );
-        for bad in [
-            "",
-            "ada",
-            "@example.com",
-            "ada@",
-            "a b@example.com",
-            "ada@@x.com",
-            "ada@.x",
-            "ada@x..com",
-        ] {
+        assert_eq!(Email::parse("  Ada@Example.COM ").map(|e| e.into_inner()), Ok("ada@example.com".into()));
+        for bad in
+            ["", "ada", "@example.com", "ada@", "a b@example.com", "ada@@x.com", "ada@.x", "ada@x..com"]
+        {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -270,10 +250,7 @@ mod tests {
     fn seniority_is_one_to_five() {
         assert!(Seniority::new(0).is_err());
         assert!(Seniority::new(6).is_err());
-        assert_eq!(
-            Seniority::parse_optional(Some(" 3 ")).map(|s| s.map(Seniority::get)),
-            Ok(Some(3))
-        );
+        assert_eq!(Seniority::parse_optional(Some(" 3 ")).map(|s| s.map(Seniority::get)), Ok(Some(3)));
         assert_eq!(Seniority::parse_optional(Some("")), Ok(None));
         assert!(Seniority::parse_optional(Some("senior")).is_err());
     }
@@ -292,10 +269,7 @@ mod tests {
     fn names_reject_blank_and_control_characters() {
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse("Ada\u{0}").is_err());
-        assert_eq!(
-            PersonName::parse(" Ada Lovelace ").map(|n| n.into_inner()),
-            Ok("Ada Lovelace".into())
-        );
+        assert_eq!(PersonName::parse(" Ada Lovelace ").map(|n| n.into_inner()), Ok("Ada Lovelace".into()));
     }
 
     #[test]

@@ -134,13 +134,7 @@ pub enum Outcome {
 
 impl Queue {
     pub fn new(store: Store, clock: Arc<dyn Clock>, registry: Registry, config: Config) -> Self {
-        Self {
-            store,
-            clock,
-            registry: Arc::new(registry),
-            wake: Arc::new(Notify::new()),
-            config,
-        }
+        Self { store, clock, registry: Arc::new(registry), wake: Arc::new(Notify::new()), config }
     }
 
     /// Tells this process's runner that a job was just committed.
@@ -211,16 +205,15 @@ impl Queue {
         let now = self.clock.now();
         let lease_until = now + self.config.lease;
         let mut tx = self.store.tx().await.context("begin claim")?;
-        let batch = sql::claim(&mut tx, now, lease_until, limit)
-            .await
-            .context("claim jobs")?;
+        let batch = sql::claim(&mut tx, now, lease_until, limit).await.context("claim jobs")?;
         tx.commit().await.context("commit claim")?;
         Ok(batch)
     }
 
     /// Runs one claimed attempt with heartbeats and a timeout, then records the outcome.
     async fn execute(&self, job: sql::Claimed) -> anyhow::Result<Outcome> {
-        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempts);
+        let span =
+            tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempts);
         self.attempt(job).instrument(span).await
     }
 
@@ -241,35 +234,20 @@ impl Queue {
         let now = self.clock.now();
         let mut conn = self.store.conn().await.context("record job outcome")?;
         let (recorded, outcome) = match result {
-            Ok(()) => (
-                sql::complete(&mut conn, job.id, job.lease_token).await?,
-                Outcome::Done,
-            ),
+            Ok(()) => (sql::complete(&mut conn, job.id, job.lease_token).await?, Outcome::Done),
             Err(e) => {
                 let error = format!("{e:#}");
-                let retry_at =
-                    (job.attempts < job.max_attempts).then(|| now + backoff(job.attempts));
-                let outcome = if retry_at.is_some() {
-                    Outcome::Retry
-                } else {
-                    Outcome::Dead
-                };
+                let retry_at = (job.attempts < job.max_attempts).then(|| now + backoff(job.attempts));
+                let outcome = if retry_at.is_some() { Outcome::Retry } else { Outcome::Dead };
                 if outcome == Outcome::Dead {
                     tracing::error!(error = %error, "Job {} failed for good after {} attempts", job.kind, job.attempts);
                 } else {
                     tracing::warn!(error = %error, "Job {} failed; will retry", job.kind);
                 }
-                (
-                    sql::fail(&mut conn, job.id, job.lease_token, &error, retry_at, now).await?,
-                    outcome,
-                )
+                (sql::fail(&mut conn, job.id, job.lease_token, &error, retry_at, now).await?, outcome)
             }
         };
-        Ok(if recorded {
-            outcome
-        } else {
-            Outcome::LeaseLost
-        })
+        Ok(if recorded { outcome } else { Outcome::LeaseLost })
     }
 
     /// Extends the lease until the attempt ends; returns only if the lease was lost.
@@ -279,9 +257,7 @@ impl Queue {
             tokio::time::sleep(every).await;
             let until = self.clock.now() + self.config.lease;
             let kept = match self.store.conn().await {
-                Ok(mut c) => sql::heartbeat(&mut c, id, token, until)
-                    .await
-                    .unwrap_or(true),
+                Ok(mut c) => sql::heartbeat(&mut c, id, token, until).await.unwrap_or(true),
                 Err(_) => true, // a passing database hiccup: try again next beat
             };
             if !kept {

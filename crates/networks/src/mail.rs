@@ -8,7 +8,7 @@ use lettre::{
 };
 
 /// A message ready to send. Plain text always; HTML when the sender has a richer version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OutgoingEmail {
     pub to: String,
     pub to_name: Option<String>,
@@ -49,12 +49,8 @@ pub struct SmtpMailer {
 impl SmtpMailer {
     pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
         let transport: AsyncSmtpTransport<Tokio1Executor> =
-            AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                .context("parse SMTP URL")?
-                .build();
-        let from = from
-            .parse()
-            .with_context(|| format!("parse sender address {from:?}"))?;
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(url).context("parse SMTP URL")?.build();
+        let from = from.parse().with_context(|| format!("parse sender address {from:?}"))?;
         Ok(Self { transport, from })
     }
 }
@@ -62,28 +58,16 @@ impl SmtpMailer {
 #[async_trait::async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
-        let to = Mailbox::new(
-            email.to_name.clone(),
-            email.to.parse().context("parse recipient")?,
-        );
-        let builder = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(&email.subject);
+        let to = Mailbox::new(email.to_name.clone(), email.to.parse().context("parse recipient")?);
+        let builder = Message::builder().from(self.from.clone()).to(to).subject(&email.subject);
         let message = match &email.html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                html.clone(),
-            )),
-            None => builder
-                .header(ContentType::TEXT_PLAIN)
-                .body(email.text.clone()),
+            Some(html) => {
+                builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone()))
+            }
+            None => builder.header(ContentType::TEXT_PLAIN).body(email.text.clone()),
         }
         .context("build e-mail")?;
-        self.transport
-            .send(message)
-            .await
-            .context("send e-mail over SMTP")?;
+        self.transport.send(message).await.context("send e-mail over SMTP")?;
         Ok(())
     }
 }

@@ -21,12 +21,7 @@ pub struct Org {
 type OrgRow = (Uuid, String, String, i64);
 
 fn org(r: OrgRow) -> Org {
-    Org {
-        id: r.0.into(),
-        slug: r.1,
-        name: r.2,
-        created_at: from_millis(r.3),
-    }
+    Org { id: r.0.into(), slug: r.1, name: r.2, created_at: from_millis(r.3) }
 }
 
 /// Fails with `Conflict` when the slug is taken.
@@ -37,8 +32,7 @@ pub async fn insert_org(
     name: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
-    const SQL: &str =
-        "insert into organizations (id, slug, name, created_at) values ($1, $2, $3, $4)";
+    const SQL: &str = "insert into organizations (id, slug, name, created_at) values ($1, $2, $3, $4)";
     run!(db, |c| sqlx::query(SQL)
         .bind(id.0)
         .bind(slug)
@@ -52,19 +46,13 @@ pub async fn insert_org(
 
 pub async fn org_by_slug(db: &mut impl Db, slug: &str) -> Result<Option<Org>> {
     const SQL: &str = "select id, slug, name, created_at from organizations where slug = $1";
-    let row: Option<OrgRow> = run!(db, |c| sqlx::query_as(SQL)
-        .bind(slug)
-        .fetch_optional(c)
-        .await)?;
+    let row: Option<OrgRow> = run!(db, |c| sqlx::query_as(SQL).bind(slug).fetch_optional(c).await)?;
     Ok(row.map(org))
 }
 
 pub async fn org_by_id(db: &mut impl Db, id: OrgId) -> Result<Option<Org>> {
     const SQL: &str = "select id, slug, name, created_at from organizations where id = $1";
-    let row: Option<OrgRow> = run!(db, |c| sqlx::query_as(SQL)
-        .bind(id.0)
-        .fetch_optional(c)
-        .await)?;
+    let row: Option<OrgRow> = run!(db, |c| sqlx::query_as(SQL).bind(id.0).fetch_optional(c).await)?;
     Ok(row.map(org))
 }
 
@@ -85,8 +73,7 @@ pub async fn insert_setup_token(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> Result<()> {
-    const SQL: &str =
-        "insert into setup_tokens (token_hash, created_at, expires_at) values ($1, $2, $3)";
+    const SQL: &str = "insert into setup_tokens (token_hash, created_at, expires_at) values ($1, $2, $3)";
     run!(db, |c| sqlx::query(SQL)
         .bind(token_hash)
         .bind(to_millis(now))
@@ -97,27 +84,17 @@ pub async fn insert_setup_token(
     Ok(())
 }
 
-pub async fn setup_token_valid(
-    db: &mut impl Db,
-    token_hash: &str,
-    now: OffsetDateTime,
-) -> Result<bool> {
+pub async fn setup_token_valid(db: &mut impl Db, token_hash: &str, now: OffsetDateTime) -> Result<bool> {
     const SQL: &str = "select count(*) from setup_tokens where token_hash = $1 and expires_at > $2";
-    let n: i64 = run!(db, |c| sqlx::query_scalar(SQL)
-        .bind(token_hash)
-        .bind(to_millis(now))
-        .fetch_one(c)
-        .await)?;
+    let n: i64 =
+        run!(db, |c| sqlx::query_scalar(SQL).bind(token_hash).bind(to_millis(now)).fetch_one(c).await)?;
     Ok(n > 0)
 }
 
 /// Uses up every set-up link: there is only ever one first owner.
 pub async fn clear_setup_tokens(db: &mut impl Db) -> Result<()> {
     const SQL: &str = "delete from setup_tokens";
-    run!(db, |c| sqlx::query(SQL)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    run!(db, |c| sqlx::query(SQL).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -144,10 +121,7 @@ pub async fn credentials_by_email(db: &mut impl Db, email: &str) -> Result<Vec<C
         org_slug: String,
         password_hash: String,
     }
-    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
-        .bind(email)
-        .fetch_all(c)
-        .await)?;
+    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(email).fetch_all(c).await)?;
     rows.into_iter()
         .map(|r| {
             Ok(Credential {
@@ -160,10 +134,7 @@ pub async fn credentials_by_email(db: &mut impl Db, email: &str) -> Result<Vec<C
 }
 
 /// Active people with this e-mail (for password reset), with their organization's slug.
-pub async fn active_users_by_email(
-    db: &mut impl Db,
-    email: &str,
-) -> Result<Vec<(users::User, String)>> {
+pub async fn active_users_by_email(db: &mut impl Db, email: &str) -> Result<Vec<(users::User, String)>> {
     const SQL: &str = "select u.id, u.org_id, u.email, u.name, u.title, u.seniority, u.role, u.department_id, \
          d.name as department, u.status, u.created_at, u.updated_at, o.slug as org_slug \
          from users u join organizations o on o.id = u.org_id left join departments d on d.id = u.department_id \
@@ -174,11 +145,6 @@ pub async fn active_users_by_email(
         user: users::UserRow,
         org_slug: String,
     }
-    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
-        .bind(email)
-        .fetch_all(c)
-        .await)?;
-    rows.into_iter()
-        .map(|r| Ok((users::User::try_from(r.user)?, r.org_slug)))
-        .collect()
+    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(email).fetch_all(c).await)?;
+    rows.into_iter().map(|r| Ok((users::User::try_from(r.user)?, r.org_slug))).collect()
 }

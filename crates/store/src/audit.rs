@@ -74,11 +74,8 @@ pub async fn list(db: &mut impl Db, org: OrgId, f: &Filter, limit: u32) -> Resul
          from audit_events where org_id = $1 and ($2 is null or id < $2) \
          and ($3 is null or action = $3 or action like $4) and ($5 is null or actor_id = $5) \
          and ($6 is null or at >= $6) and ($7 is null or at < $7) order by id desc limit $8";
-    let prefix = f
-        .action
-        .as_deref()
-        .filter(|a| a.ends_with('.'))
-        .map(|a| format!("{}%", a.replace(['%', '_'], "")));
+    let prefix =
+        f.action.as_deref().filter(|a| a.ends_with('.')).map(|a| format!("{}%", a.replace(['%', '_'], "")));
     let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
         .bind(org.0)
         .bind(f.before.map(|b| b.0))
@@ -109,8 +106,5 @@ pub async fn list(db: &mut impl Db, org: OrgId, f: &Filter, limit: u32) -> Resul
 /// The distinct actions recorded, for the filter's choices.
 pub async fn actions(db: &mut impl Db, org: OrgId) -> Result<Vec<String>> {
     const SQL: &str = "select distinct action from audit_events where org_id = $1 order by action";
-    Ok(run!(db, |c| sqlx::query_scalar(SQL)
-        .bind(org.0)
-        .fetch_all(c)
-        .await)?)
+    Ok(run!(db, |c| sqlx::query_scalar(SQL).bind(org.0).fetch_all(c).await)?)
 }

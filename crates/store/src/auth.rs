@@ -41,18 +41,11 @@ pub struct SessionRef {
     pub last_seen_at: OffsetDateTime,
 }
 
-pub async fn session(
-    db: &mut impl Db,
-    token_hash: &str,
-    now: OffsetDateTime,
-) -> Result<Option<SessionRef>> {
+pub async fn session(db: &mut impl Db, token_hash: &str, now: OffsetDateTime) -> Result<Option<SessionRef>> {
     const SQL: &str = "select s.org_id, s.user_id, s.last_seen_at from sessions s join users u on u.id = s.user_id \
          where s.token_hash = $1 and s.expires_at > $2 and u.status = 'active'";
-    let row: Option<(Uuid, Uuid, i64)> = run!(db, |c| sqlx::query_as(SQL)
-        .bind(token_hash)
-        .bind(to_millis(now))
-        .fetch_optional(c)
-        .await)?;
+    let row: Option<(Uuid, Uuid, i64)> =
+        run!(db, |c| sqlx::query_as(SQL).bind(token_hash).bind(to_millis(now)).fetch_optional(c).await)?;
     Ok(row.map(|(o, u, seen)| SessionRef {
         org_id: o.into(),
         user_id: u.into(),
@@ -67,8 +60,7 @@ pub async fn touch_session(
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
 ) -> Result<()> {
-    const SQL: &str =
-        "update sessions set last_seen_at = $2, expires_at = $3 where token_hash = $1";
+    const SQL: &str = "update sessions set last_seen_at = $2, expires_at = $3 where token_hash = $1";
     run!(db, |c| sqlx::query(SQL)
         .bind(token_hash)
         .bind(to_millis(now))
@@ -81,11 +73,7 @@ pub async fn touch_session(
 
 pub async fn delete_session(db: &mut impl Db, token_hash: &str) -> Result<()> {
     const SQL: &str = "delete from sessions where token_hash = $1";
-    run!(db, |c| sqlx::query(SQL)
-        .bind(token_hash)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    run!(db, |c| sqlx::query(SQL).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -96,7 +84,8 @@ pub async fn delete_user_sessions(
     user: UserId,
     keep: Option<&str>,
 ) -> Result<u64> {
-    const SQL: &str = "delete from sessions where org_id = $1 and user_id = $2 and ($3 is null or token_hash <> $3)";
+    const SQL: &str =
+        "delete from sessions where org_id = $1 and user_id = $2 and ($3 is null or token_hash <> $3)";
     let done = run!(db, |c| sqlx::query(SQL)
         .bind(org.0)
         .bind(user.0)
@@ -109,11 +98,8 @@ pub async fn delete_user_sessions(
 
 pub async fn delete_expired_sessions(db: &mut impl Db, now: OffsetDateTime) -> Result<u64> {
     const SQL: &str = "delete from sessions where expires_at <= $1";
-    let done = run!(db, |c| sqlx::query(SQL)
-        .bind(to_millis(now))
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done =
+        run!(db, |c| sqlx::query(SQL).bind(to_millis(now)).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(done)
 }
 
@@ -155,11 +141,10 @@ pub async fn insert_invitation(
 }
 
 pub async fn invitation(db: &mut impl Db, token_hash: &str) -> Result<Option<Invitation>> {
-    const SQL: &str = "select id, org_id, user_id, expires_at, accepted_at from invitations where token_hash = $1";
-    let row: Option<(Uuid, Uuid, Uuid, i64, Option<i64>)> = run!(db, |c| sqlx::query_as(SQL)
-        .bind(token_hash)
-        .fetch_optional(c)
-        .await)?;
+    const SQL: &str =
+        "select id, org_id, user_id, expires_at, accepted_at from invitations where token_hash = $1";
+    let row: Option<(Uuid, Uuid, Uuid, i64, Option<i64>)> =
+        run!(db, |c| sqlx::query_as(SQL).bind(token_hash).fetch_optional(c).await)?;
     Ok(row.map(|(id, o, u, exp, acc)| Invitation {
         id: id.into(),
         org_id: o.into(),
@@ -170,13 +155,8 @@ pub async fn invitation(db: &mut impl Db, token_hash: &str) -> Result<Option<Inv
 }
 
 /// Marks an invitation used; `false` if someone else used it first (the link is single-use).
-pub async fn accept_invitation(
-    db: &mut impl Db,
-    id: InvitationId,
-    now: OffsetDateTime,
-) -> Result<bool> {
-    const SQL: &str =
-        "update invitations set accepted_at = $2 where id = $1 and accepted_at is null";
+pub async fn accept_invitation(db: &mut impl Db, id: InvitationId, now: OffsetDateTime) -> Result<bool> {
+    const SQL: &str = "update invitations set accepted_at = $2 where id = $1 and accepted_at is null";
     let done = run!(db, |c| sqlx::query(SQL)
         .bind(id.0)
         .bind(to_millis(now))
@@ -240,10 +220,8 @@ pub async fn insert_reset(
 pub async fn reset(db: &mut impl Db, token_hash: &str) -> Result<Option<PasswordReset>> {
     const SQL: &str =
         "select org_id, user_id, expires_at, used_at from password_resets where token_hash = $1";
-    let row: Option<(Uuid, Uuid, i64, Option<i64>)> = run!(db, |c| sqlx::query_as(SQL)
-        .bind(token_hash)
-        .fetch_optional(c)
-        .await)?;
+    let row: Option<(Uuid, Uuid, i64, Option<i64>)> =
+        run!(db, |c| sqlx::query_as(SQL).bind(token_hash).fetch_optional(c).await)?;
     Ok(row.map(|(o, u, exp, used)| PasswordReset {
         org_id: o.into(),
         user_id: u.into(),
@@ -254,8 +232,7 @@ pub async fn reset(db: &mut impl Db, token_hash: &str) -> Result<Option<Password
 
 /// Marks a reset link used; `false` if it already was.
 pub async fn use_reset(db: &mut impl Db, token_hash: &str, now: OffsetDateTime) -> Result<bool> {
-    const SQL: &str =
-        "update password_resets set used_at = $2 where token_hash = $1 and used_at is null";
+    const SQL: &str = "update password_resets set used_at = $2 where token_hash = $1 and used_at is null";
     let done = run!(db, |c| sqlx::query(SQL)
         .bind(token_hash)
         .bind(to_millis(now))
@@ -279,35 +256,20 @@ pub async fn record_failure(db: &mut impl Db, key_hash: &str, now: OffsetDateTim
     Ok(())
 }
 
-pub async fn count_failures(
-    db: &mut impl Db,
-    key_hash: &str,
-    since: OffsetDateTime,
-) -> Result<i64> {
+pub async fn count_failures(db: &mut impl Db, key_hash: &str, since: OffsetDateTime) -> Result<i64> {
     const SQL: &str = "select count(*) from login_failures where key_hash = $1 and at > $2";
-    Ok(run!(db, |c| sqlx::query_scalar(SQL)
-        .bind(key_hash)
-        .bind(to_millis(since))
-        .fetch_one(c)
-        .await)?)
+    Ok(run!(db, |c| sqlx::query_scalar(SQL).bind(key_hash).bind(to_millis(since)).fetch_one(c).await)?)
 }
 
 pub async fn clear_failures(db: &mut impl Db, key_hash: &str) -> Result<()> {
     const SQL: &str = "delete from login_failures where key_hash = $1";
-    run!(db, |c| sqlx::query(SQL)
-        .bind(key_hash)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    run!(db, |c| sqlx::query(SQL).bind(key_hash).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn prune_failures(db: &mut impl Db, before: OffsetDateTime) -> Result<u64> {
     const SQL: &str = "delete from login_failures where at <= $1";
-    let done = run!(db, |c| sqlx::query(SQL)
-        .bind(to_millis(before))
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done =
+        run!(db, |c| sqlx::query(SQL).bind(to_millis(before)).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(done)
 }

@@ -59,7 +59,8 @@ pub async fn insert(
     name: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
-    const SQL: &str = "insert into departments (id, org_id, name, name_key, created_at) values ($1, $2, $3, $4, $5)";
+    const SQL: &str =
+        "insert into departments (id, org_id, name, name_key, created_at) values ($1, $2, $3, $4, $5)";
     run!(db, |c| sqlx::query(SQL)
         .bind(id.0)
         .bind(org.0)
@@ -74,10 +75,7 @@ pub async fn insert(
 
 pub async fn list(db: &mut impl Db, org: OrgId) -> Result<Vec<Department>> {
     const SQL: &str = department_sql!("where d.org_id = $1 order by d.name_key");
-    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
-        .bind(org.0)
-        .fetch_all(c)
-        .await)?;
+    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(org.0).fetch_all(c).await)?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -101,27 +99,19 @@ pub async fn page(
 
 pub async fn get(db: &mut impl Db, org: OrgId, id: DepartmentId) -> Result<Option<Department>> {
     const SQL: &str = department_sql!("where d.org_id = $1 and d.id = $2");
-    let row = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
-        .bind(org.0)
-        .bind(id.0)
-        .fetch_optional(c)
-        .await)?;
+    let row = run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
     Ok(row.map(Into::into))
 }
 
 pub async fn get_by_name(db: &mut impl Db, org: OrgId, name: &str) -> Result<Option<Department>> {
     const SQL: &str = department_sql!("where d.org_id = $1 and d.name_key = $2");
-    let row = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
-        .bind(org.0)
-        .bind(name_key(name))
-        .fetch_optional(c)
-        .await)?;
+    let row =
+        run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(org.0).bind(name_key(name)).fetch_optional(c).await)?;
     Ok(row.map(Into::into))
 }
 
 pub async fn rename(db: &mut impl Db, org: OrgId, id: DepartmentId, name: &str) -> Result<bool> {
-    const SQL: &str =
-        "update departments set name = $3, name_key = $4 where org_id = $1 and id = $2";
+    const SQL: &str = "update departments set name = $3, name_key = $4 where org_id = $1 and id = $2";
     let done = run!(db, |c| sqlx::query(SQL)
         .bind(org.0)
         .bind(id.0)
@@ -144,14 +134,9 @@ pub struct Lead {
 pub async fn leads(db: &mut impl Db, org: OrgId) -> Result<Vec<Lead>> {
     const SQL: &str = "select l.department_id, l.user_id, u.name from department_leads l \
          join users u on u.id = l.user_id where l.org_id = $1 and u.status <> 'deactivated' order by u.name";
-    let rows: Vec<(Uuid, Uuid, String)> =
-        run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await)?;
+    let rows: Vec<(Uuid, Uuid, String)> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
-        .map(|(d, u, name)| Lead {
-            department_id: d.into(),
-            user_id: u.into(),
-            name,
-        })
+        .map(|(d, u, name)| Lead { department_id: d.into(), user_id: u.into(), name })
         .collect())
 }

@@ -22,9 +22,7 @@ impl From<sqlx::Error> for Error {
         if let sqlx::Error::Database(db) = &e
             && (db.is_unique_violation() || db.is_foreign_key_violation())
         {
-            let constraint = db
-                .constraint()
-                .map_or_else(|| db.message().to_owned(), str::to_owned);
+            let constraint = db.constraint().map_or_else(|| db.message().to_owned(), str::to_owned);
             return Error::Conflict { constraint };
         }
         Error::Db(e)

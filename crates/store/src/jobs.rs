@@ -119,12 +119,8 @@ pub async fn heartbeat(
 /// A finished job is deleted: payloads may hold message text that should not linger.
 pub async fn complete(db: &mut impl Db, id: JobId, token: Uuid) -> Result<bool> {
     const SQL: &str = "delete from jobs where id = $1 and lease_token = $2 and state = 'running'";
-    let done = run!(db, |c| sqlx::query(SQL)
-        .bind(id.0)
-        .bind(token)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done =
+        run!(db, |c| sqlx::query(SQL).bind(id.0).bind(token).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
 
@@ -174,22 +170,16 @@ pub async fn list(db: &mut impl Db, state: &str, limit: i64) -> Result<Vec<JobSu
     const SQL: &str = "select id, kind, state, attempts, last_error, run_at from jobs where state = $1 \
          order by run_at limit $2";
     type Row = (Uuid, String, String, i64, Option<String>, i64);
-    let rows: Vec<Row> = run!(db, |c| sqlx::query_as(SQL)
-        .bind(state)
-        .bind(limit)
-        .fetch_all(c)
-        .await)?;
+    let rows: Vec<Row> = run!(db, |c| sqlx::query_as(SQL).bind(state).bind(limit).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, kind, state, attempts, last_error, run_at)| JobSummary {
-                id: id.into(),
-                kind,
-                state,
-                attempts,
-                last_error,
-                run_at: from_millis(run_at),
-            },
-        )
+        .map(|(id, kind, state, attempts, last_error, run_at)| JobSummary {
+            id: id.into(),
+            kind,
+            state,
+            attempts,
+            last_error,
+            run_at: from_millis(run_at),
+        })
         .collect())
 }

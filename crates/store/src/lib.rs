@@ -12,9 +12,7 @@ use sqlx::{
     PgConnection, Postgres, Sqlite, SqliteConnection,
     pool::PoolConnection,
     postgres::{PgPool, PgPoolOptions},
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-    },
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
 };
 use std::{str::FromStr, time::Duration};
 
@@ -196,10 +194,7 @@ impl Store {
     /// Readiness: can we run a statement right now?
     pub async fn ping(&self) -> Result<()> {
         let mut c = self.conn().await?;
-        run!(&mut c, |c| sqlx::query("select 1")
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        run!(&mut c, |c| sqlx::query("select 1").execute(c).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 

@@ -59,11 +59,7 @@ pub async fn insert(db: &mut impl Db, t: &NewToken<'_>) -> Result<()> {
 pub async fn list(db: &mut impl Db, org: OrgId, user: UserId) -> Result<Vec<ApiToken>> {
     const SQL: &str = "select id, label, prefix, created_at, last_used_at, revoked_at from api_tokens \
          where org_id = $1 and user_id = $2 order by id desc";
-    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
-        .bind(org.0)
-        .bind(user.0)
-        .fetch_all(c)
-        .await)?;
+    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(org.0).bind(user.0).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
         .map(|r| ApiToken {
@@ -99,13 +95,9 @@ pub async fn revoke(
 }
 
 /// Revokes every token of a person (deactivation).
-pub async fn revoke_all(
-    db: &mut impl Db,
-    org: OrgId,
-    user: UserId,
-    now: OffsetDateTime,
-) -> Result<u64> {
-    const SQL: &str = "update api_tokens set revoked_at = $3 where org_id = $1 and user_id = $2 and revoked_at is null";
+pub async fn revoke_all(db: &mut impl Db, org: OrgId, user: UserId, now: OffsetDateTime) -> Result<u64> {
+    const SQL: &str =
+        "update api_tokens set revoked_at = $3 where org_id = $1 and user_id = $2 and revoked_at is null";
     let done = run!(db, |c| sqlx::query(SQL)
         .bind(org.0)
         .bind(user.0)
@@ -117,16 +109,11 @@ pub async fn revoke_all(
 }
 
 /// Resolves a presented token (by hash) to its live owner: not revoked, person active.
-pub async fn authenticate(
-    db: &mut impl Db,
-    token_hash: &str,
-) -> Result<Option<(TokenId, OrgId, UserId)>> {
+pub async fn authenticate(db: &mut impl Db, token_hash: &str) -> Result<Option<(TokenId, OrgId, UserId)>> {
     const SQL: &str = "select t.id, t.org_id, t.user_id from api_tokens t join users u on u.id = t.user_id \
          where t.token_hash = $1 and t.revoked_at is null and u.status = 'active'";
-    let row: Option<(Uuid, Uuid, Uuid)> = run!(db, |c| sqlx::query_as(SQL)
-        .bind(token_hash)
-        .fetch_optional(c)
-        .await)?;
+    let row: Option<(Uuid, Uuid, Uuid)> =
+        run!(db, |c| sqlx::query_as(SQL).bind(token_hash).fetch_optional(c).await)?;
     Ok(row.map(|(t, o, u)| (t.into(), o.into(), u.into())))
 }
 

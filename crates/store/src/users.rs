@@ -50,16 +50,10 @@ impl TryFrom<UserRow> for User {
             name: r.name,
             title: r.title,
             seniority: r.seniority,
-            role: r
-                .role
-                .parse()
-                .map_err(|_| Error::Corrupt(format!("users.role {:?}", r.role)))?,
+            role: r.role.parse().map_err(|_| Error::Corrupt(format!("users.role {:?}", r.role)))?,
             department_id: r.department_id.map(Into::into),
             department: r.department,
-            status: r
-                .status
-                .parse()
-                .map_err(|_| Error::Corrupt(format!("users.status {:?}", r.status)))?,
+            status: r.status.parse().map_err(|_| Error::Corrupt(format!("users.status {:?}", r.status)))?,
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
         })
@@ -122,21 +116,14 @@ pub async fn insert(db: &mut impl Db, u: &NewUser<'_>) -> Result<()> {
 
 pub async fn get(db: &mut impl Db, org: OrgId, id: UserId) -> Result<Option<User>> {
     const SQL: &str = user_sql!("where u.org_id = $1 and u.id = $2");
-    let row = run!(db, |c| sqlx::query_as::<_, UserRow>(SQL)
-        .bind(org.0)
-        .bind(id.0)
-        .fetch_optional(c)
-        .await)?;
+    let row = run!(db, |c| sqlx::query_as::<_, UserRow>(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
     row.map(User::try_from).transpose()
 }
 
 pub async fn get_by_email(db: &mut impl Db, org: OrgId, email: &str) -> Result<Option<User>> {
     const SQL: &str = user_sql!("where u.org_id = $1 and u.email = $2");
-    let row = run!(db, |c| sqlx::query_as::<_, UserRow>(SQL)
-        .bind(org.0)
-        .bind(email)
-        .fetch_optional(c)
-        .await)?;
+    let row =
+        run!(db, |c| sqlx::query_as::<_, UserRow>(SQL).bind(org.0).bind(email).fetch_optional(c).await)?;
     row.map(User::try_from).transpose()
 }
 
@@ -174,12 +161,7 @@ pub async fn list(db: &mut impl Db, org: OrgId, f: &ListFilter, limit: u32) -> R
 }
 
 /// People by name, for the directory page.
-pub async fn list_by_name(
-    db: &mut impl Db,
-    org: OrgId,
-    f: &ListFilter,
-    limit: u32,
-) -> Result<Vec<User>> {
+pub async fn list_by_name(db: &mut impl Db, org: OrgId, f: &ListFilter, limit: u32) -> Result<Vec<User>> {
     const SQL: &str = user_sql!(
         "where u.org_id = $1 \
          and ($2 is null or lower(u.name) like $2 escape '\\' or u.email like $2 escape '\\') \
@@ -283,8 +265,7 @@ pub async fn set_password(
     hash: &str,
     now: OffsetDateTime,
 ) -> Result<bool> {
-    const SQL: &str =
-        "update users set password_hash = $3, updated_at = $4 where org_id = $1 and id = $2";
+    const SQL: &str = "update users set password_hash = $3, updated_at = $4 where org_id = $1 and id = $2";
     let done = run!(db, |c| sqlx::query(SQL)
         .bind(org.0)
         .bind(id.0)
@@ -298,22 +279,15 @@ pub async fn set_password(
 
 pub async fn password_hash(db: &mut impl Db, org: OrgId, id: UserId) -> Result<Option<String>> {
     const SQL: &str = "select password_hash from users where org_id = $1 and id = $2";
-    let hash: Option<Option<String>> = run!(db, |c| sqlx::query_scalar(SQL)
-        .bind(org.0)
-        .bind(id.0)
-        .fetch_optional(c)
-        .await)?;
+    let hash: Option<Option<String>> =
+        run!(db, |c| sqlx::query_scalar(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
     Ok(hash.flatten())
 }
 
 /// Active owners: the last one may not be demoted or deactivated.
 pub async fn count_active_owners(db: &mut impl Db, org: OrgId) -> Result<i64> {
-    const SQL: &str =
-        "select count(*) from users where org_id = $1 and role = 'owner' and status = 'active'";
-    Ok(run!(db, |c| sqlx::query_scalar(SQL)
-        .bind(org.0)
-        .fetch_one(c)
-        .await)?)
+    const SQL: &str = "select count(*) from users where org_id = $1 and role = 'owner' and status = 'active'";
+    Ok(run!(db, |c| sqlx::query_scalar(SQL).bind(org.0).fetch_one(c).await)?)
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -325,8 +299,7 @@ pub struct Counts {
 
 pub async fn counts(db: &mut impl Db, org: OrgId) -> Result<Counts> {
     const SQL: &str = "select status, count(*) from users where org_id = $1 group by status";
-    let rows: Vec<(String, i64)> =
-        run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await)?;
+    let rows: Vec<(String, i64)> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await)?;
     let mut counts = Counts::default();
     for (status, n) in rows {
         match status.as_str() {
@@ -340,13 +313,8 @@ pub async fn counts(db: &mut impl Db, org: OrgId) -> Result<Counts> {
 
 /// Departments a person leads.
 pub async fn leads_of(db: &mut impl Db, org: OrgId, user: UserId) -> Result<Vec<DepartmentId>> {
-    const SQL: &str =
-        "select department_id from department_leads where org_id = $1 and user_id = $2";
-    let ids: Vec<Uuid> = run!(db, |c| sqlx::query_scalar(SQL)
-        .bind(org.0)
-        .bind(user.0)
-        .fetch_all(c)
-        .await)?;
+    const SQL: &str = "select department_id from department_leads where org_id = $1 and user_id = $2";
+    let ids: Vec<Uuid> = run!(db, |c| sqlx::query_scalar(SQL).bind(org.0).bind(user.0).fetch_all(c).await)?;
     Ok(ids.into_iter().map(Into::into).collect())
 }
 
@@ -371,12 +339,7 @@ pub async fn add_lead(
     Ok(())
 }
 
-pub async fn remove_lead(
-    db: &mut impl Db,
-    org: OrgId,
-    dept: DepartmentId,
-    user: UserId,
-) -> Result<bool> {
+pub async fn remove_lead(db: &mut impl Db, org: OrgId, dept: DepartmentId, user: UserId) -> Result<bool> {
     const SQL: &str =
         "delete from department_leads where org_id = $1 and department_id = $2 and user_id = $3";
     let done = run!(db, |c| sqlx::query(SQL)

@@ -1,0 +1,124 @@
+//! Personal access tokens for the API: shown once, stored hashed, revocable, listed with last use.
+
+use crate::{
+    App, Error, Result,
+    audit::{self, Entry},
+    me::Caller,
+    security,
+};
+use chorus_domain::{Action, TokenId, TokenLabel, UserId, authorize};
+use chorus_store::{tokens, users};
+
+pub use chorus_store::tokens::ApiToken;
+
+/// Every token starts with this, so secret scanners and people can recognise one.
+pub const PREFIX: &str = "chorus_pat_";
+
+/// A token just created: `secret` is shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+async fn create_for(app: &App, caller: &Caller, user: UserId, label: &str) -> Result<Created> {
+    let label = TokenLabel::parse(label)?;
+    let secret = format!("{PREFIX}{}", security::random_token());
+    let prefix: String = secret.chars().take(PREFIX.len() + 6).collect();
+    let now = app.now();
+    let id = TokenId::new();
+    let mut tx = app.store.tx().await?;
+    tokens::insert(
+        &mut tx,
+        &tokens::NewToken {
+            id,
+            org_id: caller.org_id(),
+            user_id: user,
+            label: label.as_str(),
+            token_hash: &security::sha256_hex(&secret),
+            prefix: &prefix,
+            now,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        caller.org_id(),
+        caller,
+        now,
+        Entry::new("token.created")
+            .target("token", id)
+            .detail(serde_json::json!({"label": label.as_str(), "user_id": user})),
+    )
+    .await?;
+    tx.commit().await?;
+    let token = ApiToken {
+        id,
+        label: label.into_inner(),
+        prefix,
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    Ok(Created { token, secret })
+}
+
+/// A person creates a token for themselves.
+pub async fn create(app: &App, caller: &Caller, label: &str) -> Result<Created> {
+    authorize(&caller.actor, Action::ManageOwnTokens)?;
+    let me = caller.actor.user_id.ok_or(Error::Unauthenticated("sign in to create a token"))?;
+    create_for(app, caller, me, label).await
+}
+
+/// `chorus token create --org SLUG --email E`: the operator creates a token for a person.
+pub async fn create_from_cli(app: &App, caller: &Caller, email: &str, label: &str) -> Result<Created> {
+    let email = chorus_domain::Email::parse(email)?;
+    let user = {
+        let mut db = app.store.conn().await?;
+        users::get_by_email(&mut db, caller.org_id(), email.as_str()).await?.ok_or(Error::NotFound)?
+    };
+    if user.status != chorus_domain::UserStatus::Active {
+        return Err(Error::Conflict(format!("{email} is not an active account")));
+    }
+    create_for(app, caller, user.id, label).await
+}
+
+pub async fn list(app: &App, caller: &Caller) -> Result<Vec<ApiToken>> {
+    authorize(&caller.actor, Action::ManageOwnTokens)?;
+    let me = caller.actor.user_id.ok_or(Error::NotFound)?;
+    let mut db = app.store.conn().await?;
+    Ok(tokens::list(&mut db, caller.org_id(), me).await?)
+}
+
+pub async fn revoke(app: &App, caller: &Caller, id: TokenId) -> Result<()> {
+    authorize(&caller.actor, Action::ManageOwnTokens)?;
+    let me = caller.actor.user_id.ok_or(Error::NotFound)?;
+    let now = app.now();
+    let mut tx = app.store.tx().await?;
+    if !tokens::revoke(&mut tx, caller.org_id(), me, id, now).await? {
+        return Err(Error::NotFound);
+    }
+    audit::record(&mut tx, caller.org_id(), caller, now, Entry::new("token.revoked").target("token", id))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Resolves a bearer token to its live owner.
+pub async fn authenticate(app: &App, secret: &str, client_addr: Option<String>) -> Result<Option<crate::Me>> {
+    if !secret.starts_with(PREFIX) {
+        return Ok(None);
+    }
+    let found = {
+        let mut db = app.store.conn().await?;
+        let found = tokens::authenticate(&mut db, &security::sha256_hex(secret)).await?;
+        if let Some((id, _, _)) = found {
+            tokens::touch(&mut db, id, app.now()).await?;
+        }
+        found
+    };
+    match found {
+        Some((_, org, user)) => crate::Me::load(app, org, user, client_addr).await,
+        None => Ok(None),
+    }
+}
