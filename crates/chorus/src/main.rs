@@ -1,1 +1,355 @@
-fn main() {}
+//! `chorus`: the one binary. `serve` (the default), `worker`, `migrate`, `org create`,
+//! `user add`, `token create`.
+
+mod demo;
+
+use anyhow::Context as _;
+use chorus_app::{App, Config as AppConfig, me::Caller};
+use chorus_domain::SystemClock;
+use chorus_networks::mail::{LogMailer, Mailer, SmtpMailer};
+use chorus_store::Store;
+use clap::{Args, Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+#[derive(Parser, Debug)]
+#[command(name = "chorus", version, about = "Company-wide social media collaboration")]
+struct Cli {
+    #[command(flatten)]
+    storage: Storage,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Where the data lives; every subcommand takes these.
+#[derive(Args, Debug, Clone)]
+struct Storage {
+    /// Folder for the embedded SQLite database (and, later, media).
+    #[arg(long, env = "CHORUS_DATA_DIR", default_value = "./chorus-data", global = true)]
+    data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "CHORUS_LOG_FORMAT", default_value = "text", global = true)]
+    log_format: String,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CHORUS_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Public address for links in e-mails (default: http://<bind>).
+    #[arg(long, env = "CHORUS_BASE_URL")]
+    base_url: Option<String>,
+    /// Seed an example company into an empty database.
+    #[arg(long, env = "CHORUS_DEMO")]
+    demo: bool,
+    /// Serve only; leave jobs to `chorus worker` processes.
+    #[arg(long, env = "CHORUS_NO_WORKER")]
+    no_worker: bool,
+    #[command(flatten)]
+    mail: MailArgs,
+    /// Mark cookies Secure (set when users reach Chorus over HTTPS).
+    #[arg(long, env = "CHORUS_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
+    #[arg(long, env = "CHORUS_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+struct MailArgs {
+    /// SMTP server, e.g. smtp://user:pass@mail.example.com:587?tls=required. Unset: mail is logged.
+    #[arg(long, env = "CHORUS_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of Chorus e-mail.
+    #[arg(long, env = "CHORUS_MAIL_FROM", default_value = "Chorus <chorus@localhost>")]
+    mail_from: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web app and API (and run jobs unless --no-worker).
+    Serve(ServeArgs),
+    /// Run jobs only (scale-out).
+    Worker {
+        #[command(flatten)]
+        mail: MailArgs,
+        /// Public address for links in e-mails.
+        #[arg(long, env = "CHORUS_BASE_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// People.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Personal access tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OrgCommand {
+    /// Create an organization; prints its slug.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a person; prints a link where they choose their password.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// owner, admin, social, lead or employee.
+        #[arg(long)]
+        role: String,
+        /// Created when missing; with --role lead, they become its lead.
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        /// 1 (junior) to 5 (executive).
+        #[arg(long)]
+        seniority: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create a personal access token; prints it, and nothing else, on stdout.
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "command line")]
+        label: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse_from(with_default_command(std::env::args().collect()));
+    let storage = cli.storage.clone();
+    init_tracing(&storage.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    runtime.block_on(run(cli, storage))
+}
+
+/// No subcommand means `serve`, with whatever flags were given (`chorus --bind …`).
+fn with_default_command(mut args: Vec<String>) -> Vec<String> {
+    const COMMANDS: [&str; 7] = ["serve", "worker", "migrate", "org", "user", "token", "help"];
+    const INFO: [&str; 4] = ["--help", "-h", "--version", "-V"];
+    let named = args.iter().skip(1).any(|a| COMMANDS.contains(&a.as_str()) || INFO.contains(&a.as_str()));
+    if !named {
+        args.insert(1.min(args.len()), "serve".to_owned());
+    }
+    args
+}
+
+fn init_tracing(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHORUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(storage: &Storage) -> anyhow::Result<Store> {
+    let url = match &storage.database_url {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&storage.data_dir)
+                .with_context(|| format!("create data folder {}", storage.data_dir.display()))?;
+            format!("sqlite://{}", storage.data_dir.join("chorus.db").display())
+        }
+    };
+    let store = Store::connect(&url).await.context("open the database")?;
+    store.migrate().await.context("apply database migrations")?;
+    Ok(store)
+}
+
+fn mailer(mail: &MailArgs) -> anyhow::Result<Arc<dyn Mailer>> {
+    Ok(match &mail.smtp_url {
+        Some(url) => Arc::new(SmtpMailer::new(url, &mail.mail_from)?),
+        None => Arc::new(LogMailer),
+    })
+}
+
+async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
+    let Some(command) = cli.command else {
+        anyhow::bail!("no command given");
+    };
+    match command {
+        Command::Serve(args) => serve(&storage, args).await,
+        Command::Worker { mail, base_url } => {
+            let store = open_store(&storage).await?;
+            let app = App::new(store, Arc::new(SystemClock), mailer(&mail)?, AppConfig::new(base_url));
+            tracing::info!("Worker running jobs; stop with Ctrl-C or SIGTERM");
+            app.queue.run_until(shutdown_signal()).await;
+            Ok(())
+        }
+        Command::Migrate => {
+            open_store(&storage).await?;
+            tracing::info!("Database is up to date");
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Create { name } } => {
+            let app = cli_app(&storage).await?;
+            let org = chorus_app::orgs::create(&app, &name).await.map_err(cli_error)?;
+            println!("{}", org.slug);
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Add { org, email, name, role, department, title, seniority },
+        } => {
+            let app = cli_app(&storage).await?;
+            let org = chorus_app::orgs::by_slug(&app, &org)
+                .await
+                .map_err(|_| anyhow::anyhow!("no organization with slug {org:?}"))?;
+            let input = chorus_app::people::CliPerson { email, name, role, department, title, seniority };
+            let (user, link) = chorus_app::people::add_from_cli(&app, &Caller::operator(org.id), &input)
+                .await
+                .map_err(cli_error)?;
+            println!("{}", user.id);
+            eprintln!(
+                "Added {} <{}> as {}. They can choose a password here: {link}",
+                user.name, user.email, user.role
+            );
+            app.run_pending_jobs().await.map_err(cli_error)?;
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { org, email, label } } => {
+            let app = cli_app(&storage).await?;
+            let org = chorus_app::orgs::by_slug(&app, &org)
+                .await
+                .map_err(|_| anyhow::anyhow!("no organization with slug {org:?}"))?;
+            let created =
+                chorus_app::tokens::create_from_cli(&app, &Caller::operator(org.id), &email, &label)
+                    .await
+                    .map_err(cli_error)?;
+            println!("{}", created.secret);
+            Ok(())
+        }
+    }
+}
+
+async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
+    let store = open_store(storage).await?;
+    let base_url = std::env::var("CHORUS_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    Ok(App::new(store, Arc::new(SystemClock), Arc::new(LogMailer), AppConfig::new(base_url)))
+}
+
+fn cli_error(e: chorus_app::Error) -> anyhow::Error {
+    match e {
+        chorus_app::Error::NotFound => anyhow::anyhow!("not found"),
+        chorus_app::Error::Internal(e) => e,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let store = open_store(storage).await?;
+    let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
+    let app = App::new(store.clone(), Arc::new(SystemClock), mailer(&args.mail)?, AppConfig::new(base_url));
+    if args.demo {
+        demo::seed(&app).await?;
+    }
+    let listener =
+        tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("listen on {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    let web = chorus_web::WebConfig {
+        secure_cookies: args.secure_cookies,
+        trust_forwarded_for: args.trust_forwarded_for,
+    };
+    let router = chorus_web::router(app.clone(), web);
+    tracing::info!("Chorus is listening on http://{addr} (ready in {} ms)", started.elapsed().as_millis());
+    if let Some(link) = chorus_app::setup::link_if_needed(&app).await.map_err(cli_error)? {
+        // Printed on stdout too, so it stands out from the log and scripts can read it.
+        println!(
+            "\nChorus is not set up yet. Open this link to create your organization and owner account:\n\n    {link}\n"
+        );
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = (!args.no_worker).then(|| {
+        let queue = app.queue.clone();
+        let mut rx = stop_rx.clone();
+        tokio::spawn(async move {
+            queue
+                .run_until(async move {
+                    let _ = rx.changed().await;
+                })
+                .await
+        })
+    });
+    let housekeeping = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                if let Err(e) = chorus_app::sessions::prune(&app).await {
+                    tracing::warn!(error = %e, "Housekeeping failed");
+                }
+            }
+        })
+    };
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serve HTTP")?;
+    tracing::info!("Shutting down: finishing jobs in flight");
+    let _ = stop_tx.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    housekeeping.abort();
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,1 +1,74 @@
+//! HTTP for Chorus: server-rendered pages (askama, auto-escaped, no JavaScript needed) and the
+//! `/api/v1` JSON API (utoipa OpenAPI 3.1, problem+json errors). Handlers are thin: extract,
+//! call one use case, render.
 
+mod api;
+mod cookies;
+mod csrf;
+mod error;
+mod extract;
+mod headers;
+mod pages;
+
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
+use chorus_app::App;
+use std::sync::Arc;
+
+pub use api::openapi;
+
+/// Options of the HTTP layer (the binary fills them from flags).
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub web: Arc<WebConfig>,
+}
+
+impl axum::extract::FromRef<AppState> for App {
+    fn from_ref(s: &AppState) -> App {
+        s.app.clone()
+    }
+}
+
+/// The largest request body accepted anywhere except uploads.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// The whole HTTP application.
+pub fn router(app: App, web: WebConfig) -> Router {
+    let state = AppState { app, web: Arc::new(web) };
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route("/healthz", get(health))
+        .route("/readyz", get(ready))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::layer))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
+    match state.app.store.ping().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "Database not reachable");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `/api/v1`: JSON, `Authorization: Bearer <token>`, problem+json errors, cursor pagination,
+//! and the OpenAPI 3.1 document generated from these handlers.
+
+mod dto;
+
+use crate::{
+    AppState,
+    error::{ApiError, Problem},
+    extract::{ApiJson, ApiPath, ApiQuery, ApiUser},
+};
+use axum::{Json, Router, extract::State, http::StatusCode, response::IntoResponse};
+use chorus_app::{departments, people};
+use chorus_domain::{
+    DepartmentId, UserId,
+    pagination::{Limit, Page},
+};
+use dto::*;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Chorus API", description = "Company-wide social media collaboration. Authenticate with `Authorization: Bearer <personal access token>`."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me))
+        .routes(routes!(list_departments, create_department))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user))
+}
+
+/// The OpenAPI document (also served at `/api/v1/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api_router().split_for_parts();
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/api/v1")]);
+    doc
+}
+
+pub fn routes() -> Router<AppState> {
+    let (router, _) = api_router().split_for_parts();
+    let doc = openapi();
+    router.route("/openapi.json", axum::routing::get(move || async move { Json(doc.clone()) }))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    limit: Option<u32>,
+}
+
+fn cursor<T: std::str::FromStr>(raw: &Option<String>) -> Result<Option<T>, ApiError> {
+    match raw.as_deref().filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(c) => c.parse().map(Some).map_err(|_| {
+            chorus_domain::Invalid::new("cursor", "is not a cursor from a previous page").into()
+        }),
+    }
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/me", tag = "people",
+    responses((status = 200, body = MeDto), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn me(ApiUser(me): ApiUser) -> Json<MeDto> {
+    Json(MeDto::from(&me))
+}
+
+/// Departments, in creation order.
+#[utoipa::path(get, path = "/departments", tag = "people", params(PageQuery),
+    responses((status = 200, body = DepartmentList), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn list_departments(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<DepartmentList>, ApiError> {
+    let limit = Limit::new(q.limit);
+    let rows = departments::page(&s.app, &me.caller, cursor::<DepartmentId>(&q.cursor)?, limit).await?;
+    let page = Page::from_overfetch(rows, limit, |d| d.id);
+    Ok(Json(DepartmentList {
+        items: page.items.into_iter().map(DepartmentDto::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    }))
+}
+
+/// Creates a department (owners and admins).
+#[utoipa::path(post, path = "/departments", tag = "people", request_body = CreateDepartment,
+    responses((status = 201, body = DepartmentDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_department(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiJson(body): ApiJson<CreateDepartment>,
+) -> Result<impl IntoResponse, ApiError> {
+    let dept = departments::create(&s.app, &me.caller, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(DepartmentDto::from(dept))))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct UserQuery {
+    cursor: Option<String>,
+    limit: Option<u32>,
+    /// Substring of name or e-mail.
+    q: Option<String>,
+    department_id: Option<uuid::Uuid>,
+    /// invited, active or deactivated.
+    status: Option<String>,
+}
+
+/// People, in creation order.
+#[utoipa::path(get, path = "/users", tag = "people", params(UserQuery),
+    responses((status = 200, body = UserList), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn list_users(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiQuery(q): ApiQuery<UserQuery>,
+) -> Result<Json<UserList>, ApiError> {
+    let limit = Limit::new(q.limit);
+    let status = q.status.as_deref().filter(|s| !s.is_empty()).map(str::parse).transpose()?;
+    let filter = people::ListFilter {
+        after: cursor::<UserId>(&q.cursor)?,
+        query: q.q.filter(|s| !s.trim().is_empty()),
+        department_id: q.department_id.map(DepartmentId::from),
+        status,
+    };
+    let rows = people::list(&s.app, &me.caller, &filter, limit).await?;
+    let page = Page::from_overfetch(rows, limit, |u| u.id);
+    Ok(Json(UserList {
+        items: page.items.into_iter().map(UserDto::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.to_string()),
+    }))
+}
+
+/// Invites a person (owners and admins); they receive an e-mail to choose a password.
+#[utoipa::path(post, path = "/users", tag = "people", request_body = CreateUser,
+    responses((status = 201, body = UserDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_user(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = people::invite(&s.app, &me.caller, &body.into()).await?;
+    Ok((StatusCode::CREATED, Json(UserDto::from(user))))
+}
+
+/// One person.
+#[utoipa::path(get, path = "/users/{id}", tag = "people", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = UserDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_user(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<UserId>,
+) -> Result<Json<UserDto>, ApiError> {
+    Ok(Json(people::get(&s.app, &me.caller, id).await?.into()))
+}
+
+/// Changes a person: profile fields (themselves or admins), department, seniority, role and
+/// status (admins; owners for owners). Absent fields stay; `null` clears optional ones.
+#[utoipa::path(patch, path = "/users/{id}", tag = "people", params(("id" = uuid::Uuid, Path)), request_body = UpdateUser,
+    responses((status = 200, body = UserDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_user(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> Result<Json<UserDto>, ApiError> {
+    Ok(Json(people::update(&s.app, &me.caller, id, &body.into()).await?.into()))
+}

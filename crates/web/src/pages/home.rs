@@ -1,0 +1,43 @@
+use super::Chrome;
+use crate::{AppState, error::PageError, extract::PageUser};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::{Query, State},
+    response::{IntoResponse, Response},
+};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    first_name: String,
+    is_admin: bool,
+    people_active: i64,
+    people_invited: i64,
+    departments: usize,
+}
+
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    let counts = chorus_app::people::counts(&s.app, &user.me.caller).await?;
+    let departments = chorus_app::departments::list(&s.app, &user.me.caller).await?.len();
+    let first_name = user.me.user.name.split_whitespace().next().unwrap_or_default().to_owned();
+    Ok(HomePage {
+        chrome: Chrome::for_user(&user, "home").notice(q.notice.as_deref()),
+        first_name,
+        is_admin: user.me.user.role.is_admin(),
+        people_active: counts.active,
+        people_invited: counts.invited,
+        departments,
+    }
+    .into_response())
+}

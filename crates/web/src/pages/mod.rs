@@ -1,0 +1,170 @@
+//! Server-rendered pages. Every form posts and redirects (303); every page works without JavaScript.
+
+mod account;
+mod auth;
+mod departments;
+mod home;
+mod people;
+
+use crate::{AppState, error::PageError, extract::PageUser};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Router,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use chorus_app::Error;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/assets/app.css", get(stylesheet))
+        .route("/setup", get(auth::setup_form).post(auth::setup))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/reset", get(auth::reset_request_form).post(auth::reset_request))
+        .route("/reset/{token}", get(auth::reset_form).post(auth::reset))
+        .route("/invite/{token}", get(auth::invite_form).post(auth::invite_accept))
+        .route("/people", get(people::list).post(people::invite))
+        .route("/people/new", get(people::new))
+        .route(
+            "/people/import",
+            get(people::import_form)
+                .post(people::import)
+                .layer(axum::extract::DefaultBodyLimit::max(people::IMPORT_LIMIT)),
+        )
+        .route("/people/{id}", get(people::show).post(people::update))
+        .route("/people/{id}/status", post(people::set_status))
+        .route("/people/{id}/reinvite", post(people::reinvite))
+        .route("/departments", get(departments::list).post(departments::create))
+        .route("/departments/{id}/leads", post(departments::set_lead))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens", get(account::tokens).post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/audit", get(account::audit))
+}
+
+async fn stylesheet() -> Response {
+    let mut res = include_str!("../../assets/app.css").into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res
+}
+
+/// What the layout around every page needs.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    pub user_name: Option<String>,
+    pub org_name: String,
+    pub is_admin: bool,
+    pub csrf: String,
+    /// Which navigation entry is current.
+    pub section: &'static str,
+    pub notice: Option<String>,
+}
+
+impl Chrome {
+    pub fn anonymous(csrf: String) -> Self {
+        Self { csrf, ..Self::default() }
+    }
+
+    pub fn for_user(u: &PageUser, section: &'static str) -> Self {
+        Self {
+            user_name: Some(u.me.user.name.clone()),
+            org_name: u.me.org.name.clone(),
+            is_admin: u.me.user.role.is_admin(),
+            csrf: u.csrf.clone(),
+            section,
+            notice: None,
+        }
+    }
+
+    pub fn notice(mut self, code: Option<&str>) -> Self {
+        self.notice = code.and_then(notice_text).map(str::to_owned);
+        self
+    }
+}
+
+/// Fixed messages after a redirect (`?notice=code`): only known codes, never echoed input.
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "invited" => "Invitation sent.",
+        "reinvited" => "A new invitation is on its way.",
+        "saved" => "Saved.",
+        "password_changed" => "Your password has been changed. Other devices were signed out.",
+        "password_reset" => "Your password has been changed. Sign in with it now.",
+        "department_created" => "Department created.",
+        "revoked" => "Token revoked.",
+        "welcome" => "Welcome to Chorus!",
+        _ => return None,
+    })
+}
+
+/// A form problem as shown on a page.
+#[derive(Debug, Clone)]
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FormError {
+    pub fn message_with_field(&self) -> String {
+        let field = self.field.replace('_', " ");
+        let mut f = field.chars();
+        let field = f.next().map(|c| c.to_uppercase().chain(f).collect::<String>()).unwrap_or_default();
+        format!("{field} {}", self.message)
+    }
+}
+
+/// Turns a use-case error into form problems to show next to the form (422), or passes
+/// other errors on to the error page.
+pub fn form_errors(e: Error) -> Result<Vec<FormError>, PageError> {
+    match e {
+        Error::Invalid(list) => Ok(list
+            .into_iter()
+            .map(|i| FormError { field: i.field.to_owned(), message: i.message })
+            .collect()),
+        Error::Conflict(msg) => Ok(vec![FormError { field: "request".into(), message: msg_lower(&msg) }]),
+        other => Err(other.into()),
+    }
+}
+
+fn msg_lower(msg: &str) -> String {
+    // "request" reads oddly before a sentence; keep the sentence as it is.
+    format!("could not be done: {msg}")
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    heading: &'a str,
+    message: &'a str,
+}
+
+/// A readable error page with the given status.
+pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let page = ErrorPage { chrome: Chrome::default(), heading, message };
+    (status, page).into_response()
+}
+
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::from(Error::NotFound).into_response();
+    }
+    error_page(StatusCode::NOT_FOUND, "Not found", "There is nothing at this address.")
+}
+
+/// Formats a time for pages (UTC, minutes).
+pub fn when(t: time::OffsetDateTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    t.format(&f).unwrap_or_default()
+}
+
+/// Roles as (value, label), for selects.
+pub fn role_choices() -> Vec<(&'static str, &'static str)> {
+    chorus_domain::Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+}
