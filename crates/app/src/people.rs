@@ -411,58 +411,59 @@ pub async fn update(app: &App, caller: &Caller, id: UserId, changes: &PersonChan
     let user = users::get(&mut tx, caller.org_id(), id).await?.ok_or(Error::NotFound)?;
     let who = subject(&user);
 
-    let new_name = name.clone().map_or_else(|| user.name.clone(), PersonName::into_inner);
+    // Asking to set a field needs the right to set it, even when the value would not change.
+    if name.is_some() || title.is_some() {
+        authorize(&caller.actor, Action::EditPerson { subject: who })?;
+    }
+    if seniority.is_some() || department.is_some() {
+        authorize(&caller.actor, Action::MovePerson { subject: who })?;
+    }
+    let new_name = name.map_or_else(|| user.name.clone(), PersonName::into_inner);
     let new_title = title.flatten().map_or(user.title.clone(), |t| t.map(Title::into_inner));
     let new_seniority = seniority.flatten().map_or(user.seniority, |s| s.map(|s| i64::from(s.get())));
     let new_department = department.flatten().map_or(user.department_id, |d| d);
-    if new_name != user.name || new_title != user.title {
-        authorize(&caller.actor, Action::EditPerson { subject: who })?;
-    }
-    if new_seniority != user.seniority || new_department != user.department_id {
-        authorize(&caller.actor, Action::MovePerson { subject: who })?;
+    if new_department != user.department_id {
         check_department(&mut tx, caller, new_department).await?;
     }
-    users::update_profile(
-        &mut tx,
-        caller.org_id(),
-        id,
-        &new_name,
-        new_title.as_deref(),
-        new_seniority,
-        new_department,
-        now,
-    )
-    .await?;
-    if new_name != user.name
+    let profile_changed = new_name != user.name
         || new_title != user.title
         || new_seniority != user.seniority
-        || new_department != user.department_id
-    {
+        || new_department != user.department_id;
+    if profile_changed {
+        users::update_profile(
+            &mut tx,
+            caller.org_id(),
+            id,
+            &new_name,
+            new_title.as_deref(),
+            new_seniority,
+            new_department,
+            now,
+        )
+        .await?;
         audit::record(&mut tx, caller.org_id(), caller, now, Entry::new("user.updated").target("user", id))
             .await?;
     }
 
-    if let Some(Some(role)) = role
-        && role != user.role
-    {
+    if let Some(Some(role)) = role {
         authorize(&caller.actor, Action::ChangeRole { subject: who, to: role })?;
-        ensure_not_last_owner(&mut tx, caller, &user).await?;
-        users::set_role(&mut tx, caller.org_id(), id, role, now).await?;
-        audit::record(
-            &mut tx,
-            caller.org_id(),
-            caller,
-            now,
-            Entry::new("user.role_changed")
-                .target("user", id)
-                .detail(serde_json::json!({"from": user.role, "to": role})),
-        )
-        .await?;
+        if role != user.role {
+            ensure_not_last_owner(&mut tx, caller, &user).await?;
+            users::set_role(&mut tx, caller.org_id(), id, role, now).await?;
+            audit::record(
+                &mut tx,
+                caller.org_id(),
+                caller,
+                now,
+                Entry::new("user.role_changed")
+                    .target("user", id)
+                    .detail(serde_json::json!({"from": user.role, "to": role})),
+            )
+            .await?;
+        }
     }
 
-    if let Some(Some(status)) = status
-        && status != user.status
-    {
+    if let Some(Some(status)) = status {
         set_status(&mut tx, caller, &user, status, now).await?;
     }
     let updated = users::get(&mut tx, caller.org_id(), id).await?.ok_or(Error::NotFound)?;
@@ -493,6 +494,9 @@ async fn set_status(
     match status {
         UserStatus::Deactivated => {
             authorize(&caller.actor, Action::Deactivate { subject: who })?;
+            if user.status == UserStatus::Deactivated {
+                return Ok(());
+            }
             ensure_not_last_owner(db, caller, user).await?;
             users::set_status(db, caller.org_id(), user.id, UserStatus::Deactivated, now).await?;
             // Their content stays; their ways in do not.

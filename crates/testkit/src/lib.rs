@@ -1,1 +1,214 @@
+//! Test support: a real Chorus server on 127.0.0.1:0 with its own fresh database — SQLite by
+//! default, PostgreSQL when `CHORUS_TEST_DATABASE_URL` names a server (one new database per
+//! test) — a fake clock and a mailer that keeps what it sends.
 
+use chorus_app::{App, Config, me::Caller};
+use chorus_domain::{FakeClock, OrgId};
+use chorus_networks::mail::{Mailer, OutgoingEmail};
+use chorus_store::Store;
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
+
+/// Keeps every e-mail instead of sending it.
+#[derive(Default)]
+pub struct RecordingMailer {
+    sent: Mutex<Vec<OutgoingEmail>>,
+}
+
+impl RecordingMailer {
+    pub fn sent(&self) -> Vec<OutgoingEmail> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The first link to this instance in the newest mail to `to`.
+    pub fn last_link_to(&self, to: &str) -> Option<String> {
+        self.sent()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to)
+            .and_then(|m| m.text.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_owned))
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for RecordingMailer {
+    async fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
+        if let Ok(mut sent) = self.sent.lock() {
+            sent.push(email.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Where a test database lives.
+pub enum TestDb {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl TestDb {
+    /// A brand-new, empty database.
+    pub async fn fresh() -> anyhow::Result<(Self, String)> {
+        match std::env::var("CHORUS_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(server) => {
+                use sqlx::Connection as _;
+                let name = format!("chorus_t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&server).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+                    .execute(&mut conn)
+                    .await?;
+                let (base, _) = server.rsplit_once('/').ok_or_else(|| anyhow::anyhow!("bad URL"))?;
+                let url = format!("{base}/{name}");
+                Ok((TestDb::Postgres(url.clone()), url))
+            }
+            None => {
+                let dir = std::env::temp_dir().join(format!("chorus-test-{}", uuid::Uuid::new_v4().simple()));
+                std::fs::create_dir_all(&dir)?;
+                let url = format!("sqlite://{}", dir.join("chorus.db").display());
+                Ok((TestDb::Sqlite(dir), url))
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Sqlite(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A running Chorus.
+pub struct TestApp {
+    pub app: App,
+    pub addr: SocketAddr,
+    pub base: String,
+    pub db_url: String,
+    pub mailer: Arc<RecordingMailer>,
+    pub clock: Arc<FakeClock>,
+    _db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::try_spawn().await.unwrap_or_else(|e| panic!("could not start a test server: {e:#}"))
+    }
+
+    async fn try_spawn() -> anyhow::Result<Self> {
+        let (db, db_url) = TestDb::fresh().await?;
+        let store = Store::connect(&db_url).await?;
+        store.migrate().await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let mailer = Arc::new(RecordingMailer::default());
+        let clock = Arc::new(FakeClock::new(time::OffsetDateTime::now_utc()));
+        let mut config = Config::new(base.clone());
+        config.fast_password_hashing = true;
+        let app = App::new(store, clock.clone(), mailer.clone(), config);
+        let router = chorus_web::router(app.clone(), chorus_web::WebConfig::default());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+        });
+        Ok(Self { app, addr, base, db_url, mailer, clock, _db: db, server })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("build HTTP client: {e}"))
+    }
+
+    /// Runs queued jobs (e-mail) now.
+    pub async fn run_jobs(&self) -> usize {
+        self.app.run_pending_jobs().await.unwrap_or_else(|e| panic!("jobs failed: {e}"))
+    }
+
+    /// Creates an organization and returns its id and slug.
+    pub async fn org(&self, name: &str) -> (OrgId, String) {
+        let org =
+            chorus_app::orgs::create(&self.app, name).await.unwrap_or_else(|e| panic!("create org: {e}"));
+        (org.id, org.slug)
+    }
+
+    /// Adds an active person with `password`, and returns their id.
+    pub async fn person(
+        &self,
+        org: OrgId,
+        email: &str,
+        role: &str,
+        department: Option<&str>,
+        password: &str,
+    ) -> chorus_domain::UserId {
+        let input = chorus_app::people::CliPerson {
+            email: email.into(),
+            name: format!("Person {email}"),
+            role: role.into(),
+            department: department.map(Into::into),
+            title: None,
+            seniority: None,
+        };
+        let (user, _) = chorus_app::people::add_from_cli(&self.app, &Caller::operator(org), &input)
+            .await
+            .unwrap_or_else(|e| panic!("add person: {e}"));
+        let hash =
+            chorus_app::security::hash_password(password, true).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut db = self.app.store.conn().await.unwrap_or_else(|e| panic!("{e}"));
+        chorus_store::users::set_password(&mut db, org, user.id, &hash, self.app.now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        user.id
+    }
+
+    /// A personal access token for a person.
+    pub async fn token(&self, org: OrgId, email: &str) -> String {
+        chorus_app::tokens::create_from_cli(&self.app, &Caller::operator(org), email, "test")
+            .await
+            .unwrap_or_else(|e| panic!("create token: {e}"))
+            .secret
+    }
+
+    /// Signs in through the sign-in form and returns the signed-in browser.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Client {
+        let browser = self.browser();
+        let page = browser.get(self.url("/login")).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let html = page.text().await.unwrap_or_default();
+        let csrf = csrf_of(&html);
+        let res = browser
+            .post(self.url("/login"))
+            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 303, "sign-in as {email} failed");
+        browser
+    }
+}
+
+/// The CSRF token embedded in a page's forms.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .or_else(|| html.split("csrf=").nth(1).and_then(|r| r.split('"').next()).map(str::to_owned))
+        .unwrap_or_default()
+}

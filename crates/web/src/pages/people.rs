@@ -257,7 +257,10 @@ pub async fn update(
 ) -> Result<Response, PageError> {
     // Fields an employee's form does not show must not be read as "cleared".
     let changes = if user.me.user.role.is_admin() {
-        changes
+        // The form always shows the role; only an actual change is a request to change it.
+        let current = people::get(&s.app, &user.me.caller, id).await?;
+        let role = changes.role.filter(|r| r != current.role.as_str());
+        PersonChanges { role, ..changes }
     } else {
         PersonChanges { name: changes.name, title: changes.title, ..PersonChanges::default() }
     };
