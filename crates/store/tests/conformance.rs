@@ -1,0 +1,196 @@
+//! The store's conformance suite: the same assertions on SQLite, and on PostgreSQL when
+//! CHORUS_TEST_DATABASE_URL names a server. Every SQL string here runs on both backends.
+
+use chorus_domain::{JobId, OrgId, Role, UserId, UserStatus};
+use chorus_store::{Backend, Store, admin, audit, auth, jobs, tokens, users};
+use time::{Duration, OffsetDateTime};
+
+async fn fresh_store() -> Store {
+    let url = match std::env::var("CHORUS_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(server) => {
+            use sqlx::Connection as _;
+            let name = format!("chorus_s_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&server).await.expect("connect");
+            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}"))).execute(&mut conn).await.expect("create db");
+            format!("{}/{name}", server.rsplit_once('/').expect("url").0)
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("chorus-store-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir).expect("dir");
+            format!("sqlite://{}", dir.join("t.db").display())
+        }
+    };
+    let store = Store::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+fn now() -> OffsetDateTime {
+    chorus_domain::clock::from_millis(chorus_domain::clock::to_millis(OffsetDateTime::now_utc()))
+}
+
+async fn org_with_user(store: &Store) -> (OrgId, UserId) {
+    let mut db = store.conn().await.expect("conn");
+    let org = OrgId::new();
+    admin::insert_org(&mut db, org, &format!("o-{}", org.0.simple()), "Org", now()).await.expect("org");
+    let user = UserId::new();
+    users::insert(
+        &mut db,
+        &users::NewUser {
+            id: user,
+            org_id: org,
+            email: "a@x.test",
+            name: "A",
+            title: None,
+            seniority: Some(3),
+            role: Role::Admin,
+            department_id: None,
+            status: UserStatus::Active,
+            password_hash: Some("hash"),
+            now: now(),
+        },
+    )
+    .await
+    .expect("user");
+    (org, user)
+}
+
+#[test]
+fn both_backends_define_the_same_migration_versions() {
+    assert_eq!(chorus_store::migration_versions(Backend::Sqlite), chorus_store::migration_versions(Backend::Postgres));
+}
+
+#[tokio::test]
+async fn migrating_twice_is_harmless() {
+    let store = fresh_store().await;
+    store.migrate().await.expect("second migrate");
+    store.ping().await.expect("ping");
+}
+
+#[tokio::test]
+async fn users_round_trip_and_emails_are_unique_per_organization() {
+    let store = fresh_store().await;
+    let (org, user) = org_with_user(&store).await;
+    let mut db = store.conn().await.expect("conn");
+    let got = users::get(&mut db, org, user).await.expect("get").expect("found");
+    assert_eq!((got.email.as_str(), got.role, got.seniority, got.status), ("a@x.test", Role::Admin, Some(3), UserStatus::Active));
+    assert!(users::get(&mut db, OrgId::new(), user).await.expect("get").is_none(), "scoped by org");
+    let dup = users::insert(
+        &mut db,
+        &users::NewUser {
+            id: UserId::new(),
+            org_id: org,
+            email: "a@x.test",
+            name: "B",
+            title: None,
+            seniority: None,
+            role: Role::Employee,
+            department_id: None,
+            status: UserStatus::Invited,
+            password_hash: None,
+            now: now(),
+        },
+    )
+    .await;
+    assert!(dup.expect_err("duplicate").is_conflict());
+    let page = users::list(&mut db, org, &users::ListFilter { query: Some("A@X".into()), ..Default::default() }, 10).await.expect("list");
+    assert_eq!(page.len(), 1, "search is case-insensitive");
+    let none = users::list(&mut db, org, &users::ListFilter { query: Some("%".into()), ..Default::default() }, 10).await.expect("list");
+    assert!(none.is_empty(), "LIKE wildcards in the query are literal");
+}
+
+#[tokio::test]
+async fn sessions_expire_and_tokens_stop_working_when_revoked() {
+    let store = fresh_store().await;
+    let (org, user) = org_with_user(&store).await;
+    let mut db = store.conn().await.expect("conn");
+    let t0 = now();
+    auth::insert_session(&mut db, "s1", org, user, t0, t0 + Duration::hours(1)).await.expect("session");
+    assert!(auth::session(&mut db, "s1", t0).await.expect("get").is_some());
+    assert!(auth::session(&mut db, "s1", t0 + Duration::hours(2)).await.expect("get").is_none());
+    tokens::insert(&mut db, &tokens::NewToken { id: chorus_domain::TokenId::new(), org_id: org, user_id: user, label: "l", token_hash: "h", prefix: "p", now: t0 })
+        .await
+        .expect("token");
+    let (id, o, u) = tokens::authenticate(&mut db, "h").await.expect("auth").expect("found");
+    assert_eq!((o, u), (org, user));
+    assert!(tokens::revoke(&mut db, org, user, id, t0).await.expect("revoke"));
+    assert!(!tokens::revoke(&mut db, org, user, id, t0).await.expect("revoke again"));
+    assert!(tokens::authenticate(&mut db, "h").await.expect("auth").is_none());
+}
+
+#[tokio::test]
+async fn one_time_links_work_once() {
+    let store = fresh_store().await;
+    let (org, user) = org_with_user(&store).await;
+    let mut db = store.conn().await.expect("conn");
+    let t0 = now();
+    auth::insert_reset(&mut db, "r", org, user, t0, t0 + Duration::hours(1)).await.expect("reset");
+    assert!(auth::use_reset(&mut db, "r", t0).await.expect("use"));
+    assert!(!auth::use_reset(&mut db, "r", t0).await.expect("reuse"));
+    let inv = chorus_domain::InvitationId::new();
+    auth::insert_invitation(&mut db, inv, org, user, None, "i", t0, t0 + Duration::days(1)).await.expect("invite");
+    assert!(auth::accept_invitation(&mut db, inv, t0).await.expect("accept"));
+    assert!(!auth::accept_invitation(&mut db, inv, t0).await.expect("accept again"));
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes() {
+    let store = fresh_store().await;
+    let (org, user) = org_with_user(&store).await;
+    let mut db = store.conn().await.expect("conn");
+    let event = audit::AuditEvent {
+        id: chorus_domain::AuditEventId::new(),
+        at: now(),
+        actor_id: Some(user),
+        actor_label: "A".into(),
+        action: "user.signed_in".into(),
+        target_type: None,
+        target_id: None,
+        detail: "{}".into(),
+        client_addr: None,
+    };
+    audit::append(&mut db, org, &event).await.expect("append");
+    let listed = audit::list(&mut db, org, &audit::Filter { action: Some("user.".into()), ..Default::default() }, 10).await.expect("list");
+    assert_eq!(listed, vec![event]);
+    let mut tx = store.tx().await.expect("tx");
+    let update = match &mut tx {
+        chorus_store::Tx::Sqlite(t) => sqlx::query("update audit_events set action = 'x'").execute(&mut **t).await.map(|_| ()),
+        chorus_store::Tx::Postgres(t) => sqlx::query("update audit_events set action = 'x'").execute(&mut **t).await.map(|_| ()),
+    };
+    assert!(update.is_err(), "audit rows cannot be rewritten");
+}
+
+#[tokio::test]
+async fn jobs_are_claimed_once_fenced_retried_and_dead_lettered() {
+    let store = fresh_store().await;
+    let t0 = now();
+    let id = JobId::new();
+    {
+        let mut db = store.conn().await.expect("conn");
+        jobs::enqueue(&mut db, &jobs::NewJob { id, org_id: None, kind: "k", payload: "{}", run_at: t0, max_attempts: 2, now: t0 })
+            .await
+            .expect("enqueue");
+    }
+    let claim = |at: OffsetDateTime| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.tx().await.expect("tx");
+            let batch = jobs::claim(&mut tx, at, at + Duration::seconds(30), 10).await.expect("claim");
+            tx.commit().await.expect("commit");
+            batch
+        }
+    };
+    let first = claim(t0).await;
+    assert_eq!(first.len(), 1);
+    assert!(claim(t0).await.is_empty(), "a leased job is not claimed twice");
+    // The lease expires; another worker takes over with a new token.
+    let second = claim(t0 + Duration::seconds(31)).await;
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].attempts, 2);
+    let mut db = store.conn().await.expect("conn");
+    assert!(!jobs::complete(&mut db, id, first[0].lease_token).await.expect("stale"), "the stale worker is fenced out");
+    assert!(jobs::fail(&mut db, id, second[0].lease_token, "boom", None, t0).await.expect("fail"));
+    let dead = jobs::list(&mut db, "dead", 10).await.expect("dead");
+    assert_eq!(dead[0].last_error.as_deref(), Some("boom"));
+    assert!(claim(t0 + Duration::hours(1)).await.is_empty(), "dead jobs stay dead");
+}
