@@ -3,7 +3,6 @@
 
 use chorus_testkit::{TestDb, csrf_of};
 use std::{
-    io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -11,7 +10,12 @@ use std::{
 const BIN: &str = env!("CARGO_BIN_EXE_chorus");
 
 fn chorus(db: &str, args: &[&str]) -> (String, String) {
-    let out = Command::new(BIN).args(args).args(["--database-url", db]).env("CHORUS_LOG", "warn").output().expect("run chorus");
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--database-url", db])
+        .env("CHORUS_LOG", "warn")
+        .output()
+        .expect("run chorus");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "chorus {args:?} failed: {stderr}");
@@ -54,7 +58,8 @@ impl Server {
 
     /// SIGTERM, and the process must exit cleanly.
     fn stop(mut self) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        let status =
+            Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
         assert!(status.success());
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -82,11 +87,29 @@ async fn cli_commands_create_an_organization_people_and_tokens() {
     assert_eq!(slug.trim(), "cli-test-co");
     let (id, stderr) = chorus(
         &url,
-        &["user", "add", "--org", "cli-test-co", "--email", "Lead@Cli.test", "--name", "Lena Lead", "--role", "lead", "--department", "Field Ops", "--seniority", "3"],
+        &[
+            "user",
+            "add",
+            "--org",
+            "cli-test-co",
+            "--email",
+            "Lead@Cli.test",
+            "--name",
+            "Lena Lead",
+            "--role",
+            "lead",
+            "--department",
+            "Field Ops",
+            "--seniority",
+            "3",
+        ],
     );
     assert!(uuid::Uuid::parse_str(id.trim()).is_ok(), "prints the new id: {id}");
     assert!(stderr.contains("/invite/"), "prints where to choose a password: {stderr}");
-    let (token, _) = chorus(&url, &["token", "create", "--org", "cli-test-co", "--email", "lead@cli.test", "--label", "ci"]);
+    let (token, _) = chorus(
+        &url,
+        &["token", "create", "--org", "cli-test-co", "--email", "lead@cli.test", "--label", "ci"],
+    );
     assert_eq!(token.lines().count(), 1, "only the token on stdout");
     assert!(token.starts_with("chorus_pat_"));
 
@@ -107,7 +130,20 @@ async fn cli_commands_create_an_organization_people_and_tokens() {
 
     // Bad input is a clear error, not a crash.
     let out = Command::new(BIN)
-        .args(["user", "add", "--org", "cli-test-co", "--email", "x", "--name", "X", "--role", "king", "--database-url", &url])
+        .args([
+            "user",
+            "add",
+            "--org",
+            "cli-test-co",
+            "--email",
+            "x",
+            "--name",
+            "X",
+            "--role",
+            "king",
+            "--database-url",
+            &url,
+        ])
         .output()
         .expect("run");
     assert!(!out.status.success());
@@ -120,15 +156,20 @@ async fn a_session_created_on_one_instance_is_valid_on_another() {
     let (_db, url) = TestDb::fresh().await.expect("database");
     chorus(&url, &["migrate"]);
     let (slug, _) = chorus(&url, &["org", "create", "--name", "Two Instances"]);
-    let (_, stderr) = chorus(&url, &["user", "add", "--org", slug.trim(), "--email", "ada@two.test", "--name", "Ada", "--role", "owner"]);
+    let (_, stderr) = chorus(
+        &url,
+        &["user", "add", "--org", slug.trim(), "--email", "ada@two.test", "--name", "Ada", "--role", "owner"],
+    );
     let path = stderr.split("http://127.0.0.1:8080").nth(1).expect("link").trim().to_owned();
 
     let a = Server::start(&url).await;
     let b = Server::start(&url).await;
     // Accept the invitation (choose a password) on A; that signs Ada in on A.
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let browser =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let page = browser.get(format!("{}{path}", a.base)).send().await.expect("GET");
-    let csrf_cookie = page.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("cookie").to_owned();
+    let csrf_cookie =
+        page.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("cookie").to_owned();
     let html = page.text().await.expect("body");
     let res = browser
         .post(format!("{}{path}", a.base))
@@ -149,11 +190,13 @@ async fn a_session_created_on_one_instance_is_valid_on_another() {
         .to_owned();
 
     for server in [&b, &a] {
-        let home = browser.get(format!("{}/", server.base)).header("cookie", &session).send().await.expect("GET");
+        let home =
+            browser.get(format!("{}/", server.base)).header("cookie", &session).send().await.expect("GET");
         assert_eq!(home.status(), 200, "session valid on {}", server.base);
         assert!(home.text().await.expect("body").contains("Hello, Ada"));
     }
-    let me = browser.get(format!("{}/api/v1/me", b.base)).header("cookie", &session).send().await.expect("GET");
+    let me =
+        browser.get(format!("{}/api/v1/me", b.base)).header("cookie", &session).send().await.expect("GET");
     assert_eq!(me.status(), 200);
     a.stop();
     b.stop();

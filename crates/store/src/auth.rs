@@ -114,6 +114,7 @@ pub struct Invitation {
     pub accepted_at: Option<OffsetDateTime>,
 }
 
+#[expect(clippy::too_many_arguments, reason = "one column each; a struct would only rename them")]
 pub async fn insert_invitation(
     db: &mut impl Db,
     id: InvitationId,

@@ -11,7 +11,10 @@ async fn fresh_store() -> Store {
             use sqlx::Connection as _;
             let name = format!("chorus_s_{}", uuid::Uuid::new_v4().simple());
             let mut conn = sqlx::PgConnection::connect(&server).await.expect("connect");
-            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}"))).execute(&mut conn).await.expect("create db");
+            sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create db");
             format!("{}/{name}", server.rsplit_once('/').expect("url").0)
         }
         None => {
@@ -57,7 +60,10 @@ async fn org_with_user(store: &Store) -> (OrgId, UserId) {
 
 #[test]
 fn both_backends_define_the_same_migration_versions() {
-    assert_eq!(chorus_store::migration_versions(Backend::Sqlite), chorus_store::migration_versions(Backend::Postgres));
+    assert_eq!(
+        chorus_store::migration_versions(Backend::Sqlite),
+        chorus_store::migration_versions(Backend::Postgres)
+    );
 }
 
 #[tokio::test]
@@ -73,7 +79,10 @@ async fn users_round_trip_and_emails_are_unique_per_organization() {
     let (org, user) = org_with_user(&store).await;
     let mut db = store.conn().await.expect("conn");
     let got = users::get(&mut db, org, user).await.expect("get").expect("found");
-    assert_eq!((got.email.as_str(), got.role, got.seniority, got.status), ("a@x.test", Role::Admin, Some(3), UserStatus::Active));
+    assert_eq!(
+        (got.email.as_str(), got.role, got.seniority, got.status),
+        ("a@x.test", Role::Admin, Some(3), UserStatus::Active)
+    );
     assert!(users::get(&mut db, OrgId::new(), user).await.expect("get").is_none(), "scoped by org");
     let dup = users::insert(
         &mut db,
@@ -93,9 +102,15 @@ async fn users_round_trip_and_emails_are_unique_per_organization() {
     )
     .await;
     assert!(dup.expect_err("duplicate").is_conflict());
-    let page = users::list(&mut db, org, &users::ListFilter { query: Some("A@X".into()), ..Default::default() }, 10).await.expect("list");
+    let page =
+        users::list(&mut db, org, &users::ListFilter { query: Some("A@X".into()), ..Default::default() }, 10)
+            .await
+            .expect("list");
     assert_eq!(page.len(), 1, "search is case-insensitive");
-    let none = users::list(&mut db, org, &users::ListFilter { query: Some("%".into()), ..Default::default() }, 10).await.expect("list");
+    let none =
+        users::list(&mut db, org, &users::ListFilter { query: Some("%".into()), ..Default::default() }, 10)
+            .await
+            .expect("list");
     assert!(none.is_empty(), "LIKE wildcards in the query are literal");
 }
 
@@ -108,9 +123,20 @@ async fn sessions_expire_and_tokens_stop_working_when_revoked() {
     auth::insert_session(&mut db, "s1", org, user, t0, t0 + Duration::hours(1)).await.expect("session");
     assert!(auth::session(&mut db, "s1", t0).await.expect("get").is_some());
     assert!(auth::session(&mut db, "s1", t0 + Duration::hours(2)).await.expect("get").is_none());
-    tokens::insert(&mut db, &tokens::NewToken { id: chorus_domain::TokenId::new(), org_id: org, user_id: user, label: "l", token_hash: "h", prefix: "p", now: t0 })
-        .await
-        .expect("token");
+    tokens::insert(
+        &mut db,
+        &tokens::NewToken {
+            id: chorus_domain::TokenId::new(),
+            org_id: org,
+            user_id: user,
+            label: "l",
+            token_hash: "h",
+            prefix: "p",
+            now: t0,
+        },
+    )
+    .await
+    .expect("token");
     let (id, o, u) = tokens::authenticate(&mut db, "h").await.expect("auth").expect("found");
     assert_eq!((o, u), (org, user));
     assert!(tokens::revoke(&mut db, org, user, id, t0).await.expect("revoke"));
@@ -128,7 +154,9 @@ async fn one_time_links_work_once() {
     assert!(auth::use_reset(&mut db, "r", t0).await.expect("use"));
     assert!(!auth::use_reset(&mut db, "r", t0).await.expect("reuse"));
     let inv = chorus_domain::InvitationId::new();
-    auth::insert_invitation(&mut db, inv, org, user, None, "i", t0, t0 + Duration::days(1)).await.expect("invite");
+    auth::insert_invitation(&mut db, inv, org, user, None, "i", t0, t0 + Duration::days(1))
+        .await
+        .expect("invite");
     assert!(auth::accept_invitation(&mut db, inv, t0).await.expect("accept"));
     assert!(!auth::accept_invitation(&mut db, inv, t0).await.expect("accept again"));
 }
@@ -150,12 +178,19 @@ async fn the_audit_log_refuses_updates_and_deletes() {
         client_addr: None,
     };
     audit::append(&mut db, org, &event).await.expect("append");
-    let listed = audit::list(&mut db, org, &audit::Filter { action: Some("user.".into()), ..Default::default() }, 10).await.expect("list");
+    let listed =
+        audit::list(&mut db, org, &audit::Filter { action: Some("user.".into()), ..Default::default() }, 10)
+            .await
+            .expect("list");
     assert_eq!(listed, vec![event]);
     let mut tx = store.tx().await.expect("tx");
     let update = match &mut tx {
-        chorus_store::Tx::Sqlite(t) => sqlx::query("update audit_events set action = 'x'").execute(&mut **t).await.map(|_| ()),
-        chorus_store::Tx::Postgres(t) => sqlx::query("update audit_events set action = 'x'").execute(&mut **t).await.map(|_| ()),
+        chorus_store::Tx::Sqlite(t) => {
+            sqlx::query("update audit_events set action = 'x'").execute(&mut **t).await.map(|_| ())
+        }
+        chorus_store::Tx::Postgres(t) => {
+            sqlx::query("update audit_events set action = 'x'").execute(&mut **t).await.map(|_| ())
+        }
     };
     assert!(update.is_err(), "audit rows cannot be rewritten");
 }
@@ -167,9 +202,20 @@ async fn jobs_are_claimed_once_fenced_retried_and_dead_lettered() {
     let id = JobId::new();
     {
         let mut db = store.conn().await.expect("conn");
-        jobs::enqueue(&mut db, &jobs::NewJob { id, org_id: None, kind: "k", payload: "{}", run_at: t0, max_attempts: 2, now: t0 })
-            .await
-            .expect("enqueue");
+        jobs::enqueue(
+            &mut db,
+            &jobs::NewJob {
+                id,
+                org_id: None,
+                kind: "k",
+                payload: "{}",
+                run_at: t0,
+                max_attempts: 2,
+                now: t0,
+            },
+        )
+        .await
+        .expect("enqueue");
     }
     let claim = |at: OffsetDateTime| {
         let store = store.clone();
@@ -188,7 +234,10 @@ async fn jobs_are_claimed_once_fenced_retried_and_dead_lettered() {
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].attempts, 2);
     let mut db = store.conn().await.expect("conn");
-    assert!(!jobs::complete(&mut db, id, first[0].lease_token).await.expect("stale"), "the stale worker is fenced out");
+    assert!(
+        !jobs::complete(&mut db, id, first[0].lease_token).await.expect("stale"),
+        "the stale worker is fenced out"
+    );
     assert!(jobs::fail(&mut db, id, second[0].lease_token, "boom", None, t0).await.expect("fail"));
     let dead = jobs::list(&mut db, "dead", 10).await.expect("dead");
     assert_eq!(dead[0].last_error.as_deref(), Some("boom"));

@@ -73,7 +73,7 @@ pub fn problem(
 
 /// An API error.
 #[derive(Debug)]
-pub struct ApiError(pub Response);
+pub struct ApiError(pub Box<Response>);
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
@@ -98,7 +98,7 @@ impl From<Error> for ApiError {
         if matches!(e, Error::Unauthenticated(_)) {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        ApiError(res)
+        ApiError(Box::new(res))
     }
 }
 
@@ -121,13 +121,13 @@ impl From<JsonRejection> for ApiError {
             }
             _ => (r.status(), "bad_request"),
         };
-        ApiError(problem(status, code, r.body_text(), vec![]))
+        ApiError(Box::new(problem(status, code, r.body_text(), vec![])))
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError(problem(StatusCode::BAD_REQUEST, "bad_request", r.body_text(), vec![]))
+        ApiError(Box::new(problem(StatusCode::BAD_REQUEST, "bad_request", r.body_text(), vec![])))
     }
 }
 
@@ -140,13 +140,13 @@ impl From<PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 /// A page error: a readable HTML page, or a redirect to sign in.
 #[derive(Debug)]
-pub struct PageError(pub Response);
+pub struct PageError(pub Box<Response>);
 
 impl From<Error> for PageError {
     fn from(e: Error) -> Self {
@@ -168,17 +168,17 @@ impl From<Error> for PageError {
             ),
             other => error_page(status, "That did not work", &other.to_string()),
         };
-        PageError(res)
+        PageError(Box::new(res))
     }
 }
 
 impl From<FormRejection> for PageError {
     fn from(r: FormRejection) -> Self {
-        PageError(error_page(
+        PageError(Box::new(error_page(
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE { r.status() } else { StatusCode::BAD_REQUEST },
             "That form could not be read",
             &r.body_text(),
-        ))
+        )))
     }
 }
 
@@ -190,6 +190,6 @@ impl From<PathRejection> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }

@@ -58,7 +58,7 @@ impl FromRequestParts<AppState> for PageUser {
         let to_login = || {
             let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
             let next = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-            PageError(Redirect::to(&format!("/login?{next}")).into_response())
+            PageError(Box::new(Redirect::to(&format!("/login?{next}")).into_response()))
         };
         let Some(session) = cookies::get(&parts.headers, cookies::SESSION).map(str::to_owned) else {
             return Err(to_login());
