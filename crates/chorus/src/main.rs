@@ -1,6 +1,7 @@
 //! `chorus`: the one binary. `serve` (the default), `worker`, `migrate`, `org create`,
 //! `user add`, `token create`.
 
+mod bench;
 mod demo;
 
 use anyhow::Context as _;
@@ -92,6 +93,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Benchmark a real server: signed-in pages and API calls under concurrent load.
+    Bench(bench::BenchArgs),
     /// Personal access tokens.
     Token {
         #[command(subcommand)]
@@ -158,7 +161,7 @@ fn main() -> anyhow::Result<()> {
 
 /// No subcommand means `serve`, with whatever flags were given (`chorus --bind …`).
 fn with_default_command(mut args: Vec<String>) -> Vec<String> {
-    const COMMANDS: [&str; 7] = ["serve", "worker", "migrate", "org", "user", "token", "help"];
+    const COMMANDS: [&str; 8] = ["serve", "worker", "migrate", "org", "user", "token", "bench", "help"];
     const INFO: [&str; 4] = ["--help", "-h", "--version", "-V"];
     let named = args.iter().skip(1).any(|a| COMMANDS.contains(&a.as_str()) || INFO.contains(&a.as_str()));
     if !named {
@@ -212,6 +215,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             app.queue.run_until(shutdown_signal()).await;
             Ok(())
         }
+        Command::Bench(args) => bench::run(storage.database_url.clone(), args).await,
         Command::Migrate => {
             open_store(&storage).await?;
             tracing::info!("Database is up to date");

@@ -62,13 +62,13 @@ pub async fn claim(
     const PG: &str = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
          attempts = attempts + 1, updated_at = $3 where id in (select id from jobs \
          where (state = 'queued' and run_at <= $3) or (state = 'running' and lease_until < $3) \
-         order by run_at limit $4 for update skip locked) \
+         order by run_at, id limit $4 for update skip locked) \
          returning id, org_id, kind, payload, attempts, max_attempts";
     // SQLite has no SKIP LOCKED; the transaction began with BEGIN IMMEDIATE, which serializes claimers.
     const SQLITE: &str = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
          attempts = attempts + 1, updated_at = $3 where id in (select id from jobs \
          where (state = 'queued' and run_at <= $3) or (state = 'running' and lease_until < $3) \
-         order by run_at limit $4) \
+         order by run_at, id limit $4) \
          returning id, org_id, kind, payload, attempts, max_attempts";
     let sql = match tx.backend() {
         Backend::Postgres => PG,

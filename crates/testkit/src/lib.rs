@@ -24,12 +24,14 @@ impl RecordingMailer {
     }
 
     /// The first link to this instance in the newest mail to `to`.
-    pub fn last_link_to(&self, to: &str) -> Option<String> {
-        self.sent()
-            .into_iter()
-            .rev()
-            .find(|m| m.to == to)
-            .and_then(|m| m.text.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_owned))
+    /// `kind` is a path part that names the link (`/invite/`, `/reset/`).
+    pub fn last_link_to(&self, to: &str, kind: &str) -> Option<String> {
+        self.sent().into_iter().rev().filter(|m| m.to == to).find_map(|m| {
+            m.text
+                .split_whitespace()
+                .find(|w| w.starts_with("http://") && w.contains(kind))
+                .map(str::to_owned)
+        })
     }
 }
 

@@ -119,7 +119,7 @@ async fn an_admin_invites_a_person_who_joins_through_the_emailed_link() {
     assert!(res.text().await.expect("body").contains("already in this organization"));
 
     t.run_jobs().await;
-    let link = t.mailer.last_link_to("bea@acme.test").expect("invitation mailed");
+    let link = t.mailer.last_link_to("bea@acme.test", "/invite/").expect("invitation mailed");
     let invitee = t.browser();
     let html = form_page(&invitee, &link).await;
     assert!(html.contains("Join Acme"));
@@ -155,7 +155,7 @@ async fn expired_invitations_are_refused() {
     };
     chorus_app::people::invite(&t.app, &caller, &person).await.expect("invite");
     t.run_jobs().await;
-    let link = t.mailer.last_link_to("late@acme.test").expect("mailed");
+    let link = t.mailer.last_link_to("late@acme.test", "/invite/").expect("mailed");
     t.clock.advance(time::Duration::days(8));
     let res = t.browser().get(&link).send().await.expect("GET");
     assert_eq!(res.status(), 410);
@@ -186,7 +186,7 @@ async fn password_reset_by_emailed_link_works_once() {
     assert_eq!(res.status(), 200);
     t.run_jobs().await;
     assert!(t.mailer.sent().iter().all(|m| m.to != "nobody@acme.test"));
-    let link = t.mailer.last_link_to("cy@acme.test").expect("reset mailed");
+    let link = t.mailer.last_link_to("cy@acme.test", "/reset/").expect("reset mailed");
     let html = form_page(&browser, &link).await;
     let res = browser
         .post(&link)

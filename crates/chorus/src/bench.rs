@@ -1,0 +1,204 @@
+//! `chorus bench`: starts a real `chorus serve` child process on a fresh database, signs a
+//! person in, and drives signed-in page views and API calls with many concurrent clients.
+//! Prints cold start, requests/s, p50/p99 latency and resident memory (idle and loaded).
+//! A benchmark, not a test: results go in docs/benchmarks.md.
+
+use anyhow::Context as _;
+use std::{
+    process::{Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Seconds of load per scenario.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+}
+
+fn rss_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[idx.min(sorted.len() - 1)]) / 1000.0
+}
+
+pub async fn run(database_url: Option<String>, args: BenchArgs) -> anyhow::Result<()> {
+    let tmp = std::env::temp_dir().join(format!("chorus-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let db = database_url.unwrap_or_else(|| format!("sqlite://{}", tmp.join("chorus.db").display()));
+    let backend = if db.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    let exe = std::env::current_exe().context("find the chorus binary")?;
+    let cli = |a: &[&str]| -> anyhow::Result<String> {
+        let out =
+            Command::new(&exe).args(a).args(["--database-url", &db]).env("CHORUS_LOG", "warn").output()?;
+        anyhow::ensure!(out.status.success(), "chorus {a:?}: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    cli(&["migrate"])?;
+    let slug = cli(&["org", "create", "--name", "Bench Co"])?;
+    cli(&[
+        "user",
+        "add",
+        "--org",
+        &slug,
+        "--email",
+        "bench@bench.test",
+        "--name",
+        "Bench User",
+        "--role",
+        "owner",
+    ])?;
+    let token = cli(&["token", "create", "--org", &slug, "--email", "bench@bench.test"])?;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let mut child = Command::new(&exe)
+        .args(["serve", "--no-worker", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &db])
+        .env("CHORUS_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
+    loop {
+        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let cold_start = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = rss_kib(child.id(), "VmRSS:").unwrap_or(0);
+
+    // A browser session for the page scenario, made the way a person gets one: by accepting an
+    // invitation link in the browser.
+    let session = sign_in(&exe, &db, &slug, &base).await?;
+
+    println!(
+        "Chorus benchmark on {backend}: {} concurrent clients, {} s per scenario",
+        args.concurrency, args.seconds
+    );
+    println!("cold start (spawn → /readyz OK): {} ms", cold_start.as_millis());
+    println!("idle RSS: {:.1} MiB", idle_rss as f64 / 1024.0);
+    println!("{:<32} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
+    let scenarios: [(&str, String, (&str, String)); 2] = [
+        ("signed-in page GET /", format!("{base}/"), ("cookie", session)),
+        (
+            "API GET /api/v1/users",
+            format!("{base}/api/v1/users?limit=20"),
+            ("authorization", format!("Bearer {token}")),
+        ),
+    ];
+    for (name, url, header) in scenarios {
+        let (rps, p50, p99, errors) =
+            load(&client, &url, &header, args.concurrency, Duration::from_secs(args.seconds)).await;
+        println!("{name:<32} {rps:>10.0} {p50:>9.2} {p99:>9.2} {errors:>7}");
+    }
+    let peak = rss_kib(child.id(), "VmHWM:").unwrap_or(0);
+    println!("loaded RSS (peak): {:.1} MiB", peak as f64 / 1024.0);
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+async fn sign_in(exe: &std::path::Path, db: &str, slug: &str, base: &str) -> anyhow::Result<String> {
+    // Give the bench user a password the way an operator would: through the invitation link.
+    let out = Command::new(exe)
+        .args([
+            "user",
+            "add",
+            "--org",
+            slug,
+            "--email",
+            "pages@bench.test",
+            "--name",
+            "Page Viewer",
+            "--role",
+            "employee",
+            "--database-url",
+            db,
+        ])
+        .env("CHORUS_LOG", "warn")
+        .env("CHORUS_BASE_URL", base)
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let link =
+        stderr.split_whitespace().find(|w| w.contains("/invite/")).context("invitation link")?.to_owned();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let page = client.get(&link).send().await?;
+    let csrf_cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .context("csrf cookie")?
+        .to_owned();
+    let csrf = csrf_cookie.split_once('=').map(|(_, v)| v.to_owned()).unwrap_or_default();
+    let res = client
+        .post(&link)
+        .header("cookie", &csrf_cookie)
+        .form(&[("csrf", csrf.as_str()), ("name", "Page Viewer"), ("password", "bench password 1")])
+        .send()
+        .await?;
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("chorus_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .context("session cookie")
+}
+
+async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    header: &(&str, String),
+    concurrency: usize,
+    duration: Duration,
+) -> (f64, f64, f64, usize) {
+    let deadline = Instant::now() + duration;
+    let url = Arc::new(url.to_owned());
+    let (name, value) = (header.0.to_owned(), header.1.clone());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (client, url, name, value) = (client.clone(), Arc::clone(&url), name.clone(), value.clone());
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match client.get(url.as_str()).header(name.as_str(), value.as_str()).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        latencies.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    while let Some(Ok((l, e))) = tasks.join_next().await {
+        all.extend(l);
+        errors += e;
+    }
+    all.sort_unstable();
+    let rps = all.len() as f64 / duration.as_secs_f64();
+    (rps, percentile(&all, 0.50), percentile(&all, 0.99), errors)
+}
