@@ -1,6 +1,6 @@
 //! One's own account and tokens, and the admins' audit log.
 
-use super::{Chrome, FormError, form_errors, when};
+use super::{Chrome, FormError, NoticeQuery, form_errors, when};
 use crate::{
     AppState,
     error::PageError,
@@ -34,11 +34,6 @@ fn account_page(user: &PageUser, errors: Vec<FormError>) -> AccountPage {
         user_id: user.me.id(),
         errors,
     }
-}
-
-#[derive(serde::Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 pub async fn show(user: PageUser, Query(q): Query<NoticeQuery>) -> Response {

@@ -1,4 +1,4 @@
-use super::{Chrome, FormError, form_errors};
+use super::{Chrome, FormError, NoticeQuery, form_errors};
 use crate::{
     AppState,
     error::PageError,
@@ -51,11 +51,6 @@ async fn page(s: &AppState, user: &PageUser, errors: Vec<FormError>) -> Result<L
         vec![]
     };
     Ok(ListPage { chrome: Chrome::for_user(user, "departments"), departments, people, errors })
-}
-
-#[derive(serde::Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 pub async fn list(

@@ -1,4 +1,4 @@
-use super::Chrome;
+use super::{Chrome, NoticeQuery};
 use crate::{AppState, error::PageError, extract::PageUser};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -16,11 +16,6 @@ struct HomePage {
     people_active: i64,
     people_invited: i64,
     departments: usize,
-}
-
-#[derive(serde::Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 pub async fn show(

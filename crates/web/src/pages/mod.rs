@@ -103,6 +103,12 @@ fn notice_text(code: &str) -> Option<&'static str> {
     })
 }
 
+/// `?notice=code` after a redirect.
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
 /// A form problem as shown on a page.
 #[derive(Debug, Clone)]
 pub struct FormError {

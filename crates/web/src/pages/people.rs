@@ -1,6 +1,6 @@
 //! The directory, invitations, CSV import and person pages.
 
-use super::{Chrome, FormError, form_errors, role_choices};
+use super::{Chrome, FormError, NoticeQuery, form_errors, role_choices};
 use crate::{
     AppState,
     error::PageError,
@@ -231,11 +231,6 @@ async fn show_page(
         roles: role_choices(),
         errors,
     })
-}
-
-#[derive(serde::Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
 }
 
 pub async fn show(
