@@ -41,6 +41,20 @@ impl Me {
         self.org.id
     }
 
+    /// Builds the caller from an already-loaded person and organization (one more query: leads).
+    pub async fn assemble(app: &App, user: User, org: Org, client_addr: Option<String>) -> Result<Me> {
+        let mut db = app.store.conn().await?;
+        let leads = users::leads_of(&mut db, org.id, user.id).await?;
+        let actor = Actor {
+            org_id: org.id,
+            user_id: Some(user.id),
+            role: user.role,
+            department_id: user.department_id,
+            leads,
+        };
+        Ok(Me { caller: Caller { actor, label: user.name.clone(), client_addr }, user, org })
+    }
+
     /// Loads an active person with their organization and the departments they lead.
     pub async fn load(
         app: &App,

@@ -136,17 +136,17 @@ pub async fn sign_in(app: &App, creds: &Credentials, client_addr: Option<String>
 pub async fn resolve(app: &App, token: &str, client_addr: Option<String>) -> Result<Option<Me>> {
     let hash = security::sha256_hex(token);
     let now = app.now();
-    let session = {
+    let found = {
         let mut db = app.store.conn().await?;
-        let Some(session) = auth::session(&mut db, &hash, now).await? else {
+        let Some(found) = auth::session_person(&mut db, &hash, now).await? else {
             return Ok(None);
         };
-        if now - session.last_seen_at > TOUCH_EVERY {
+        if now - found.last_seen_at > TOUCH_EVERY {
             auth::touch_session(&mut db, &hash, now, now + app.config.session_ttl).await?;
         }
-        session
+        found
     };
-    Me::load(app, session.org_id, session.user_id, client_addr).await
+    Me::assemble(app, found.user, found.org, client_addr).await.map(Some)
 }
 
 /// Ends a session.

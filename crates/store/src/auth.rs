@@ -274,3 +274,50 @@ pub async fn prune_failures(db: &mut impl Db, before: OffsetDateTime) -> Result<
         run!(db, |c| sqlx::query(SQL).bind(to_millis(before)).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(done)
 }
+
+/// A live session with its person and organization, in one round trip (this runs on every
+/// signed-in request).
+#[derive(Debug, Clone)]
+pub struct SessionPerson {
+    pub last_seen_at: OffsetDateTime,
+    pub user: crate::users::User,
+    pub org: crate::admin::Org,
+}
+
+pub async fn session_person(
+    db: &mut impl Db,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<Option<SessionPerson>> {
+    const SQL: &str = "select u.id, u.org_id, u.email, u.name, u.title, u.seniority, u.role, u.department_id, \
+         d.name as department, u.status, u.created_at, u.updated_at, \
+         s.last_seen_at, o.slug as org_slug, o.name as org_name, o.created_at as org_created_at \
+         from sessions s join users u on u.id = s.user_id join organizations o on o.id = s.org_id \
+         left join departments d on d.id = u.department_id \
+         where s.token_hash = $1 and s.expires_at > $2 and u.status = 'active'";
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: crate::users::UserRow,
+        last_seen_at: i64,
+        org_slug: String,
+        org_name: String,
+        org_created_at: i64,
+    }
+    let row = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
+        .bind(token_hash)
+        .bind(to_millis(now))
+        .fetch_optional(c)
+        .await)?;
+    row.map(|r| {
+        let user = crate::users::User::try_from(r.user)?;
+        let org = crate::admin::Org {
+            id: user.org_id,
+            slug: r.org_slug,
+            name: r.org_name,
+            created_at: from_millis(r.org_created_at),
+        };
+        Ok(SessionPerson { last_seen_at: from_millis(r.last_seen_at), user, org })
+    })
+    .transpose()
+}
