@@ -111,14 +111,14 @@ pub async fn authenticate(app: &App, secret: &str, client_addr: Option<String>) 
     }
     let found = {
         let mut db = app.store.conn().await?;
-        let found = tokens::authenticate(&mut db, &security::sha256_hex(secret)).await?;
-        if let Some((id, _, _)) = found {
-            tokens::touch(&mut db, id, app.now()).await?;
+        let found = tokens::authenticate_person(&mut db, &security::sha256_hex(secret)).await?;
+        if let Some((id, _, _)) = &found {
+            tokens::touch(&mut db, *id, app.now()).await?;
         }
         found
     };
     match found {
-        Some((_, org, user)) => crate::Me::load(app, org, user, client_addr).await,
+        Some((_, user, org)) => crate::Me::assemble(app, user, org, client_addr).await.map(Some),
         None => Ok(None),
     }
 }

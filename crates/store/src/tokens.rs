@@ -131,3 +131,37 @@ pub async fn touch(db: &mut impl Db, id: TokenId, now: OffsetDateTime) -> Result
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Like [`authenticate`], with the person and organization in the same round trip.
+pub async fn authenticate_person(
+    db: &mut impl Db,
+    token_hash: &str,
+) -> Result<Option<(TokenId, crate::users::User, crate::admin::Org)>> {
+    const SQL: &str = "select u.id, u.org_id, u.email, u.name, u.title, u.seniority, u.role, u.department_id, \
+         d.name as department, u.status, u.created_at, u.updated_at, \
+         t.id as token_id, o.slug as org_slug, o.name as org_name, o.created_at as org_created_at \
+         from api_tokens t join users u on u.id = t.user_id join organizations o on o.id = t.org_id \
+         left join departments d on d.id = u.department_id \
+         where t.token_hash = $1 and t.revoked_at is null and u.status = 'active'";
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: crate::users::UserRow,
+        token_id: Uuid,
+        org_slug: String,
+        org_name: String,
+        org_created_at: i64,
+    }
+    let row = run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(token_hash).fetch_optional(c).await)?;
+    row.map(|r| {
+        let user = crate::users::User::try_from(r.user)?;
+        let org = crate::admin::Org {
+            id: user.org_id,
+            slug: r.org_slug,
+            name: r.org_name,
+            created_at: from_millis(r.org_created_at),
+        };
+        Ok((r.token_id.into(), user, org))
+    })
+    .transpose()
+}

@@ -139,6 +139,8 @@ async fn sessions_expire_and_tokens_stop_working_when_revoked() {
     .expect("token");
     let (id, o, u) = tokens::authenticate(&mut db, "h").await.expect("auth").expect("found");
     assert_eq!((o, u), (org, user));
+    let (_, person, person_org) = tokens::authenticate_person(&mut db, "h").await.expect("auth").expect("found");
+    assert_eq!((person.id, person_org.id), (user, org));
     assert!(tokens::revoke(&mut db, org, user, id, t0).await.expect("revoke"));
     assert!(!tokens::revoke(&mut db, org, user, id, t0).await.expect("revoke again"));
     assert!(tokens::authenticate(&mut db, "h").await.expect("auth").is_none());
