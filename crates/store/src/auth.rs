@@ -33,26 +33,6 @@ pub async fn insert_session(
     Ok(())
 }
 
-/// A live session: not expired, and its person still active.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionRef {
-    pub org_id: OrgId,
-    pub user_id: UserId,
-    pub last_seen_at: OffsetDateTime,
-}
-
-pub async fn session(db: &mut impl Db, token_hash: &str, now: OffsetDateTime) -> Result<Option<SessionRef>> {
-    const SQL: &str = "select s.org_id, s.user_id, s.last_seen_at from sessions s join users u on u.id = s.user_id \
-         where s.token_hash = $1 and s.expires_at > $2 and u.status = 'active'";
-    let row: Option<(Uuid, Uuid, i64)> =
-        run!(db, |c| sqlx::query_as(SQL).bind(token_hash).bind(to_millis(now)).fetch_optional(c).await)?;
-    Ok(row.map(|(o, u, seen)| SessionRef {
-        org_id: o.into(),
-        user_id: u.into(),
-        last_seen_at: from_millis(seen),
-    }))
-}
-
 /// Slides the session's expiry forward.
 pub async fn touch_session(
     db: &mut impl Db,

@@ -108,15 +108,6 @@ pub async fn revoke_all(db: &mut impl Db, org: OrgId, user: UserId, now: OffsetD
     Ok(done)
 }
 
-/// Resolves a presented token (by hash) to its live owner: not revoked, person active.
-pub async fn authenticate(db: &mut impl Db, token_hash: &str) -> Result<Option<(TokenId, OrgId, UserId)>> {
-    const SQL: &str = "select t.id, t.org_id, t.user_id from api_tokens t join users u on u.id = t.user_id \
-         where t.token_hash = $1 and t.revoked_at is null and u.status = 'active'";
-    let row: Option<(Uuid, Uuid, Uuid)> =
-        run!(db, |c| sqlx::query_as(SQL).bind(token_hash).fetch_optional(c).await)?;
-    Ok(row.map(|(t, o, u)| (t.into(), o.into(), u.into())))
-}
-
 /// Records use, at most once a minute per token so API traffic does not become write traffic.
 pub async fn touch(db: &mut impl Db, id: TokenId, now: OffsetDateTime) -> Result<()> {
     const SQL: &str = "update api_tokens set last_used_at = $2 \
@@ -132,7 +123,8 @@ pub async fn touch(db: &mut impl Db, id: TokenId, now: OffsetDateTime) -> Result
     Ok(())
 }
 
-/// Like [`authenticate`], with the person and organization in the same round trip.
+/// Resolves a presented token (by hash) to its live owner — not revoked, person active — with
+/// their organization, in one round trip (this runs on every API call).
 pub async fn authenticate_person(
     db: &mut impl Db,
     token_hash: &str,

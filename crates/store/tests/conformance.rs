@@ -121,8 +121,9 @@ async fn sessions_expire_and_tokens_stop_working_when_revoked() {
     let mut db = store.conn().await.expect("conn");
     let t0 = now();
     auth::insert_session(&mut db, "s1", org, user, t0, t0 + Duration::hours(1)).await.expect("session");
-    assert!(auth::session(&mut db, "s1", t0).await.expect("get").is_some());
-    assert!(auth::session(&mut db, "s1", t0 + Duration::hours(2)).await.expect("get").is_none());
+    let live = auth::session_person(&mut db, "s1", t0).await.expect("get").expect("live session");
+    assert_eq!((live.user.id, live.org.id), (user, org));
+    assert!(auth::session_person(&mut db, "s1", t0 + Duration::hours(2)).await.expect("get").is_none());
     tokens::insert(
         &mut db,
         &tokens::NewToken {
@@ -137,13 +138,12 @@ async fn sessions_expire_and_tokens_stop_working_when_revoked() {
     )
     .await
     .expect("token");
-    let (id, o, u) = tokens::authenticate(&mut db, "h").await.expect("auth").expect("found");
-    assert_eq!((o, u), (org, user));
-    let (_, person, person_org) = tokens::authenticate_person(&mut db, "h").await.expect("auth").expect("found");
+    let (id, person, person_org) =
+        tokens::authenticate_person(&mut db, "h").await.expect("auth").expect("found");
     assert_eq!((person.id, person_org.id), (user, org));
     assert!(tokens::revoke(&mut db, org, user, id, t0).await.expect("revoke"));
     assert!(!tokens::revoke(&mut db, org, user, id, t0).await.expect("revoke again"));
-    assert!(tokens::authenticate(&mut db, "h").await.expect("auth").is_none());
+    assert!(tokens::authenticate_person(&mut db, "h").await.expect("auth").is_none());
 }
 
 #[tokio::test]
