@@ -62,22 +62,17 @@ impl Me {
         user: UserId,
         client_addr: Option<String>,
     ) -> Result<Option<Me>> {
-        let mut db = app.store.conn().await?;
-        let Some(user) = users::get(&mut db, org, user).await? else {
-            return Ok(None);
+        let (user, org) = {
+            let mut db = app.store.conn().await?;
+            let Some(user) = users::get(&mut db, org, user).await? else {
+                return Ok(None);
+            };
+            if user.status != UserStatus::Active {
+                return Ok(None);
+            }
+            let org = chorus_store::admin::org_by_id(&mut db, org).await?.ok_or(Error::NotFound)?;
+            (user, org)
         };
-        if user.status != UserStatus::Active {
-            return Ok(None);
-        }
-        let org = chorus_store::admin::org_by_id(&mut db, org).await?.ok_or(Error::NotFound)?;
-        let leads = users::leads_of(&mut db, org.id, user.id).await?;
-        let actor = Actor {
-            org_id: org.id,
-            user_id: Some(user.id),
-            role: user.role,
-            department_id: user.department_id,
-            leads,
-        };
-        Ok(Some(Me { caller: Caller { actor, label: user.name.clone(), client_addr }, user, org }))
+        Me::assemble(app, user, org, client_addr).await.map(Some)
     }
 }

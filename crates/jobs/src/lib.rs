@@ -147,7 +147,7 @@ impl Queue {
     pub async fn run_pending(&self) -> anyhow::Result<usize> {
         let mut ran = 0;
         loop {
-            let batch = self.claim().await?;
+            let batch = self.claim_up_to(self.config.concurrency).await?;
             if batch.is_empty() {
                 return Ok(ran);
             }
@@ -195,10 +195,6 @@ impl Queue {
             }
         }
         while in_flight.join_next().await.is_some() {}
-    }
-
-    async fn claim(&self) -> anyhow::Result<Vec<sql::Claimed>> {
-        self.claim_up_to(self.config.concurrency).await
     }
 
     async fn claim_up_to(&self, limit: i64) -> anyhow::Result<Vec<sql::Claimed>> {

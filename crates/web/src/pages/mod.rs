@@ -133,14 +133,11 @@ pub fn form_errors(e: Error) -> Result<Vec<FormError>, PageError> {
             .into_iter()
             .map(|i| FormError { field: i.field.to_owned(), message: i.message })
             .collect()),
-        Error::Conflict(msg) => Ok(vec![FormError { field: "request".into(), message: msg_lower(&msg) }]),
+        Error::Conflict(msg) => {
+            Ok(vec![FormError { field: "request".into(), message: format!("could not be done: {msg}") }])
+        }
         other => Err(other.into()),
     }
-}
-
-fn msg_lower(msg: &str) -> String {
-    // "request" reads oddly before a sentence; keep the sentence as it is.
-    format!("could not be done: {msg}")
 }
 
 #[derive(Template, WebTemplate)]
