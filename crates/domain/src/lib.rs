@@ -12,6 +12,7 @@ pub mod pagination;
 pub mod people;
 pub mod policy;
 pub mod role;
+pub mod submission;
 pub mod throttle;
 pub mod values;
 
