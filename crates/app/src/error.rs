@@ -20,6 +20,12 @@ pub enum Error {
     /// The request conflicts with the current state (duplicate e-mail, last owner, …).
     #[error("{0}")]
     Conflict(String),
+    /// A write based on an old version of a submission: refused, with the current one to show.
+    #[error("{message}")]
+    Changed { message: String, current: Box<chorus_store::submissions::Submission> },
+    /// An upload refused for its size, type or content.
+    #[error(transparent)]
+    Upload(chorus_media::MediaError),
     /// A link that has expired or was already used.
     #[error("{0}")]
     Gone(&'static str),
@@ -53,6 +59,8 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::Invalid(_) => "invalid",
             Error::Conflict(_) => "conflict",
+            Error::Changed { .. } => "changed",
+            Error::Upload(_) => "upload_refused",
             Error::Gone(_) => "gone",
             Error::TooManyRequests { .. } => "too_many_requests",
             Error::Internal(_) => "internal",

@@ -5,15 +5,22 @@
 //! write the audit record in that same transaction.
 
 pub mod audit;
+pub mod campaigns;
 pub mod departments;
 pub mod error;
+pub mod guidelines;
 pub mod mail;
 pub mod me;
+pub mod media;
+pub mod notify;
 pub mod orgs;
 pub mod people;
+pub mod previews;
 pub mod security;
 pub mod sessions;
+pub mod settings;
 pub mod setup;
+pub mod submissions;
 pub mod tokens;
 
 pub use error::{Error, Problems, Result};
@@ -39,6 +46,12 @@ pub struct Config {
     /// Cheaper password hashing, for tests only.
     pub fast_password_hashing: bool,
     pub jobs: chorus_jobs::Config,
+    /// Notifications also go out by e-mail (on when SMTP is configured).
+    pub email_notifications: bool,
+    /// Size limits per kind of upload.
+    pub media_limits: chorus_media::Limits,
+    /// How link previews are fetched (tests allow loopback).
+    pub previews: chorus_networks::preview::PreviewPolicy,
 }
 
 impl Config {
@@ -51,6 +64,9 @@ impl Config {
             login_throttle: LoginThrottle::default(),
             fast_password_hashing: false,
             jobs: chorus_jobs::Config::default(),
+            email_notifications: false,
+            media_limits: chorus_media::Limits::default(),
+            previews: chorus_networks::preview::PreviewPolicy::default(),
         }
     }
 }
@@ -62,15 +78,25 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
     pub queue: Queue,
+    /// Where uploaded files live (a folder by default; S3 later).
+    pub media: Arc<dyn chorus_media::ObjectStore>,
     pub config: Arc<Config>,
 }
 
 impl App {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, mailer: Arc<dyn Mailer>, config: Config) -> Self {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        mailer: Arc<dyn Mailer>,
+        media: Arc<dyn chorus_media::ObjectStore>,
+        config: Config,
+    ) -> Self {
         let mut registry = Registry::default();
         mail::register(&mut registry, Arc::clone(&mailer));
+        let fetcher = chorus_networks::preview::PreviewFetcher::new(config.previews.clone());
+        previews::register(&mut registry, store.clone(), fetcher);
         let queue = Queue::new(store.clone(), Arc::clone(&clock), registry, config.jobs);
-        Self { store, clock, mailer, queue, config: Arc::new(config) }
+        Self { store, clock, mailer, queue, media, config: Arc::new(config) }
     }
 
     pub fn now(&self) -> time::OffsetDateTime {

@@ -23,6 +23,7 @@ pub async fn insert(db: &mut impl Db, name: &OrgName, now: OffsetDateTime) -> Re
     }
     let id = OrgId::new();
     admin::insert_org(db, id, slug.as_str(), name.as_str(), now).await?;
+    crate::guidelines::seed(db, id, now).await?;
     Ok(Org { id, slug: slug.into_inner(), name: name.as_str().to_owned(), created_at: now })
 }
 

@@ -51,6 +51,8 @@ struct ServeArgs {
     no_worker: bool,
     #[command(flatten)]
     mail: MailArgs,
+    #[command(flatten)]
+    content: ContentArgs,
     /// Mark cookies Secure (set when users reach Chorus over HTTPS).
     #[arg(long, env = "CHORUS_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -69,6 +71,27 @@ struct MailArgs {
     mail_from: String,
 }
 
+/// Limits on what people upload and fetch.
+#[derive(Args, Debug, Clone)]
+struct ContentArgs {
+    /// Largest photo or image upload, in MiB.
+    #[arg(long, env = "CHORUS_MAX_IMAGE_MB", default_value_t = 25)]
+    max_image_mb: u64,
+    /// Largest video upload, in MiB.
+    #[arg(long, env = "CHORUS_MAX_VIDEO_MB", default_value_t = 500)]
+    max_video_mb: u64,
+    /// Largest audio upload, in MiB.
+    #[arg(long, env = "CHORUS_MAX_AUDIO_MB", default_value_t = 200)]
+    max_audio_mb: u64,
+    /// Largest PDF upload, in MiB.
+    #[arg(long, env = "CHORUS_MAX_PDF_MB", default_value_t = 50)]
+    max_pdf_mb: u64,
+    /// Let link previews fetch private and loopback addresses (intranets; off by default to
+    /// keep the server from being used to probe its own network).
+    #[arg(long, env = "CHORUS_ALLOW_PRIVATE_PREVIEWS")]
+    allow_private_previews: bool,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the web app and API (and run jobs unless --no-worker).
@@ -77,6 +100,8 @@ enum Command {
     Worker {
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        content: ContentArgs,
         /// Public address for links in e-mails.
         #[arg(long, env = "CHORUS_BASE_URL", default_value = "http://127.0.0.1:8080")]
         base_url: String,
@@ -149,6 +174,7 @@ enum TokenCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    chorus_networks::preview::install_crypto_provider();
     let cli = Cli::parse_from(with_default_command(std::env::args().collect()));
     let storage = cli.storage.clone();
     init_tracing(&storage.log_format);
@@ -208,9 +234,9 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
     };
     match command {
         Command::Serve(args) => serve(&storage, args).await,
-        Command::Worker { mail, base_url } => {
+        Command::Worker { mail, content, base_url } => {
             let store = open_store(&storage).await?;
-            let app = App::new(store, Arc::new(SystemClock), mailer(&mail)?, AppConfig::new(base_url));
+            let app = build_app(&storage, store, &mail, &content, base_url)?;
             tracing::info!("Worker running jobs; stop with Ctrl-C or SIGTERM");
             app.queue.run_until(shutdown_signal()).await;
             Ok(())
@@ -264,7 +290,39 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
 async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
     let store = open_store(storage).await?;
     let base_url = std::env::var("CHORUS_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-    Ok(App::new(store, Arc::new(SystemClock), Arc::new(LogMailer), AppConfig::new(base_url)))
+    let mail = MailArgs { smtp_url: None, mail_from: String::new() };
+    let content = ContentArgs {
+        max_image_mb: 25,
+        max_video_mb: 500,
+        max_audio_mb: 200,
+        max_pdf_mb: 50,
+        allow_private_previews: false,
+    };
+    build_app(storage, store, &mail, &content, base_url)
+}
+
+/// The application with its mailer, media store (a folder in the data directory) and limits.
+fn build_app(
+    storage: &Storage,
+    store: Store,
+    mail: &MailArgs,
+    content: &ContentArgs,
+    base_url: String,
+) -> anyhow::Result<App> {
+    let mut config = AppConfig::new(base_url);
+    config.email_notifications = mail.smtp_url.is_some();
+    let mib = chorus_media::Limits::MIB;
+    config.media_limits = chorus_media::Limits {
+        image: content.max_image_mb * mib,
+        video: content.max_video_mb * mib,
+        audio: content.max_audio_mb * mib,
+        pdf: content.max_pdf_mb * mib,
+    };
+    config.previews.allow_private = content.allow_private_previews;
+    let media_dir = storage.data_dir.join("media");
+    let media = chorus_media::DiskStore::new(&media_dir)
+        .with_context(|| format!("create media folder {}", media_dir.display()))?;
+    Ok(App::new(store, Arc::new(SystemClock), mailer(mail)?, Arc::new(media), config))
 }
 
 fn cli_error(e: chorus_app::Error) -> anyhow::Error {
@@ -279,7 +337,7 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let store = open_store(storage).await?;
     let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
-    let app = App::new(store.clone(), Arc::new(SystemClock), mailer(&args.mail)?, AppConfig::new(base_url));
+    let app = build_app(storage, store.clone(), &args.mail, &args.content, base_url)?;
     if args.demo {
         demo::seed(&app).await?;
     }

@@ -56,4 +56,18 @@ typed_id!(
     InvitationId,
     AuditEventId,
     JobId,
+    /// Anything a person hands the social team (SPEC §2 step 1).
+    SubmissionId,
+    /// An uploaded file.
+    MediaId,
+    RevisionId,
+    CommentId,
+    /// A recorded workflow transition.
+    TransitionId,
+    CampaignId,
+    /// A messaging goal (content pillar).
+    PillarId,
+    /// A brand-guideline rule.
+    RuleId,
+    NotificationId,
 );

@@ -7,11 +7,13 @@
 
 pub mod clock;
 pub mod error;
+pub mod guidelines;
 pub mod ids;
 pub mod pagination;
 pub mod people;
 pub mod policy;
 pub mod role;
+pub mod settings;
 pub mod submission;
 pub mod throttle;
 pub mod values;

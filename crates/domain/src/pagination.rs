@@ -44,6 +44,29 @@ impl<T, C> Page<T, C> {
     }
 }
 
+/// Where a page sorted by (key, id) stops: the key is a time in ms or a count. Written as
+/// `key~id` in `next_cursor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: i64,
+    pub id: uuid::Uuid,
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}~{}", self.key, self.id)
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = crate::Invalid;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || crate::Invalid::new("cursor", "is not a cursor from a previous page");
+        let (key, id) = s.split_once('~').ok_or_else(bad)?;
+        Ok(Cursor { key: key.parse().map_err(|_| bad())?, id: id.parse().map_err(|_| bad())? })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +85,13 @@ mod tests {
         assert_eq!(page.next_cursor, Some(2));
         let last = Page::from_overfetch(vec![1, 2], Limit::new(Some(2)), |n| *n);
         assert_eq!(last.next_cursor, None);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let c = Cursor { key: -5, id: uuid::Uuid::now_v7() };
+        assert_eq!(c.to_string().parse::<Cursor>(), Ok(c));
+        assert!("12".parse::<Cursor>().is_err());
+        assert!("x~y".parse::<Cursor>().is_err());
     }
 }

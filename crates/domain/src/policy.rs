@@ -68,6 +68,10 @@ pub enum Action {
     ViewAuditLog,
     /// Create, list and revoke one's own personal access tokens.
     ManageOwnTokens,
+    /// Keep the brand-guideline rules, campaigns and messaging goals.
+    ManageGuidelines,
+    /// Change organization settings (such as the department-lead review stage).
+    ManageSettings,
 }
 
 /// Why an action was refused; safe to show to the person who asked.
@@ -83,7 +87,12 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
     let only_owners = Denied("only an owner can change an owner or make someone an owner");
     match action {
         Action::ViewDirectory | Action::ManageOwnTokens => Ok(()),
-        Action::ManageDepartments | Action::ViewAuditLog => admin.then_some(()).ok_or(only_admins),
+        Action::ManageDepartments | Action::ViewAuditLog | Action::ManageSettings => {
+            admin.then_some(()).ok_or(only_admins)
+        }
+        Action::ManageGuidelines => (admin || actor.role == Role::Social)
+            .then_some(())
+            .ok_or(Denied("only the social media team, owners and admins can do this")),
         Action::InvitePerson { role } => {
             if !admin {
                 Err(only_admins)
@@ -163,6 +172,12 @@ mod tests {
             let expected = role.is_admin();
             assert_eq!(authorize(&a, Action::ManageDepartments).is_ok(), expected, "{role}");
             assert_eq!(authorize(&a, Action::ViewAuditLog).is_ok(), expected, "{role}");
+            assert_eq!(authorize(&a, Action::ManageSettings).is_ok(), expected, "{role}");
+            assert_eq!(
+                authorize(&a, Action::ManageGuidelines).is_ok(),
+                expected || role == Role::Social,
+                "{role}"
+            );
             assert_eq!(
                 authorize(&a, Action::InvitePerson { role: Role::Employee }).is_ok(),
                 expected,

@@ -19,8 +19,14 @@ use std::{str::FromStr, time::Duration};
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod departments;
+pub mod guidelines;
 pub mod jobs;
+pub mod media;
+pub mod notifications;
+pub mod settings;
+pub mod submissions;
 pub mod tokens;
 pub mod users;
 

@@ -352,3 +352,18 @@ pub async fn remove_lead(db: &mut impl Db, org: OrgId, dept: DepartmentId, user:
         .map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
+
+/// Active people a mention can mean: `handle` is a whole e-mail address or its local part.
+pub async fn by_handle(db: &mut impl Db, org: OrgId, handle: &str) -> Result<Vec<(UserId, String)>> {
+    const SQL: &str = "select id, email from users where org_id = $1 and status = 'active' \
+         and (email = $2 or substr(email, 1, length($2) + 1) = $2 || '@') order by id";
+    let rows: Vec<(Uuid, String)> =
+        run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(handle).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(id, email)| (id.into(), email)).collect())
+}
+
+/// Names and e-mail addresses of active people, for notifications.
+pub async fn contact(db: &mut impl Db, org: OrgId, id: UserId) -> Result<Option<(String, String)>> {
+    const SQL: &str = "select name, email from users where org_id = $1 and id = $2 and status = 'active'";
+    Ok(run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?)
+}

@@ -92,6 +92,8 @@ pub struct TestApp {
     pub db_url: String,
     pub mailer: Arc<RecordingMailer>,
     pub clock: Arc<FakeClock>,
+    /// Where uploaded files are kept (tests check that refused uploads leave nothing here).
+    pub media_dir: PathBuf,
     _db: TestDb,
     server: tokio::task::JoinHandle<()>,
 }
@@ -108,6 +110,7 @@ impl TestApp {
     }
 
     async fn try_spawn() -> anyhow::Result<Self> {
+        chorus_networks::preview::install_crypto_provider();
         let (db, db_url) = TestDb::fresh().await?;
         let store = Store::connect(&db_url).await?;
         store.migrate().await?;
@@ -118,12 +121,57 @@ impl TestApp {
         let clock = Arc::new(FakeClock::new(time::OffsetDateTime::now_utc()));
         let mut config = Config::new(base.clone());
         config.fast_password_hashing = true;
-        let app = App::new(store, clock.clone(), mailer.clone(), config);
+        // Link previews in tests fetch from local stand-ins on loopback.
+        config.previews.allow_private = true;
+        let media_dir = match &db {
+            TestDb::Sqlite(dir) => dir.join("media"),
+            TestDb::Postgres(_) => {
+                std::env::temp_dir().join(format!("chorus-media-{}", uuid::Uuid::new_v4().simple()))
+            }
+        };
+        let media = Arc::new(chorus_media::DiskStore::new(&media_dir)?);
+        let app = App::new(store, clock.clone(), mailer.clone(), media, config);
         let router = chorus_web::router(app.clone(), chorus_web::WebConfig::default());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
         });
-        Ok(Self { app, addr, base, db_url, mailer, clock, _db: db, server })
+        Ok(Self { app, addr, base, db_url, mailer, clock, media_dir, _db: db, server })
+    }
+
+    /// How many rows `table` holds, across organizations: for tests that check a refused
+    /// request wrote nothing. `table` must be a plain table name.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        assert!(table.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "not a table name: {table:?}");
+        let sql = format!("select count(*) from {table}");
+        let mut conn = self.app.store.conn().await.unwrap_or_else(|e| panic!("{e}"));
+        let n: Result<i64, sqlx::Error> = match chorus_store::Db::ex(&mut conn) {
+            chorus_store::Ex::Sqlite(c) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(c).await
+            }
+            chorus_store::Ex::Postgres(c) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_one(c).await
+            }
+        };
+        n.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Every file under the media folder, as paths relative to it, sorted.
+    pub fn media_files(&self) -> Vec<String> {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, root, out);
+                } else {
+                    out.push(path.strip_prefix(root).unwrap_or(&path).display().to_string());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.media_dir, &self.media_dir, &mut out);
+        out.sort();
+        out
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -16,7 +16,8 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::Conflict(_) | Error::Changed { .. } => StatusCode::CONFLICT,
+        Error::Upload(u) => StatusCode::from_u16(u.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
         Error::Gone(_) => StatusCode::GONE,
         Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -24,8 +25,12 @@ pub fn status_of(e: &Error) -> StatusCode {
 }
 
 fn log_internal(e: &Error) {
-    if let Error::Internal(cause) = e {
-        tracing::error!(error = %format!("{cause:#}"), "Internal error");
+    match e {
+        Error::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "Internal error"),
+        Error::Upload(chorus_media::MediaError::Io(cause)) => {
+            tracing::error!(error = %cause, "Upload failed on our side")
+        }
+        _ => {}
     }
 }
 
@@ -44,6 +49,10 @@ pub struct Problem {
     /// Per-field problems, for `invalid`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `changed`: the submission as it is now, to compare with what was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -65,6 +74,7 @@ pub fn problem(
         detail: detail.into(),
         code: code.to_owned(),
         errors,
+        current: None,
     };
     let mut res = (status, Json(body)).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
@@ -90,6 +100,19 @@ impl From<Error> for ApiError {
             _ => (e.to_string(), vec![]),
         };
         let mut res = problem(status, e.code(), detail, errors);
+        if let Error::Changed { current, .. } = &e {
+            let body = Problem {
+                kind: format!("urn:chorus:problem:{}", e.code()),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: e.to_string(),
+                code: e.code().to_owned(),
+                errors: vec![],
+                current: Some(crate::api::current_json(current)),
+            };
+            res = (status, Json(body)).into_response();
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        }
         if let Error::TooManyRequests { retry_after } = &e
             && let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().to_string())
         {

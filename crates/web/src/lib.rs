@@ -8,7 +8,9 @@ mod csrf;
 mod error;
 mod extract;
 mod headers;
+mod markdown;
 mod pages;
+mod upload;
 
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
 use chorus_app::App;

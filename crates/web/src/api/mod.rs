@@ -1,7 +1,14 @@
 //! `/api/v1`: JSON, `Authorization: Bearer <token>`, problem+json errors, cursor pagination,
 //! and the OpenAPI 3.1 document generated from these handlers.
 
+mod contrib;
 mod dto;
+
+
+/// The current version of a submission, for a 409 body.
+pub fn current_json(s: &chorus_app::submissions::Submission) -> serde_json::Value {
+    contrib::current_json(s, time::OffsetDateTime::now_utc())
+}
 
 use crate::{
     AppState,
@@ -46,6 +53,34 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_departments, create_department))
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
+        // Uploads have their own, larger cap, enforced while reading (`upload::read_file_field`).
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(contrib::upload_media))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(contrib::get_media))
+        .routes(routes!(contrib::media_content))
+        .routes(routes!(contrib::list_submissions, contrib::create_submission))
+        .routes(routes!(contrib::get_submission, contrib::update_submission))
+        .routes(routes!(contrib::submit_submission))
+        .routes(routes!(contrib::decide_submission))
+        .routes(routes!(contrib::submission_history))
+        .routes(routes!(contrib::submission_diff))
+        .routes(routes!(contrib::list_comments, contrib::create_comment))
+        .routes(routes!(contrib::vote))
+        .routes(routes!(contrib::promote))
+        .routes(routes!(contrib::review_queue))
+        .routes(routes!(contrib::bulk_decide))
+        .routes(routes!(contrib::library))
+        .routes(routes!(contrib::ideas))
+        .routes(routes!(contrib::check_guidelines))
+        .routes(routes!(contrib::list_rules, contrib::create_rule))
+        .routes(routes!(contrib::update_rule, contrib::delete_rule))
+        .routes(routes!(contrib::list_campaigns, contrib::create_campaign))
+        .routes(routes!(contrib::list_pillars, contrib::create_pillar))
+        .routes(routes!(contrib::list_notifications))
+        .routes(routes!(contrib::read_notifications))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

@@ -2,6 +2,7 @@
 
 mod account;
 mod auth;
+mod contrib;
 mod departments;
 mod home;
 mod people;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::show))
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/editor.js", get(editor_script))
         .route("/setup", get(auth::setup_form).post(auth::setup))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -45,11 +47,44 @@ pub fn routes() -> Router<AppState> {
         .route("/account/tokens", get(account::tokens).post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/audit", get(account::audit))
+        .route(
+            "/submit",
+            get(contrib::submit_form).post(contrib::submit).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/submissions", get(contrib::mine))
+        .route("/submissions/{id}", get(contrib::show))
+        .route(
+            "/submissions/{id}/edit",
+            get(contrib::edit_form).post(contrib::edit).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/submissions/{id}/step", post(contrib::step))
+        .route("/submissions/{id}/comments", post(contrib::comment))
+        .route("/submissions/{id}/vote", post(contrib::vote))
+        .route("/submissions/{id}/promote", post(contrib::promote))
+        .route("/submissions/{id}/diff", get(contrib::diff))
+        .route("/review", get(contrib::queue).post(contrib::bulk))
+        .route("/library", get(contrib::library))
+        .route("/ideas", get(contrib::ideas).post(contrib::pitch))
+        .route("/media/{id}", get(contrib::media_file))
+        .route("/notifications", get(contrib::notifications).post(contrib::read_notification))
+        .route("/guidelines", get(contrib::guidelines_list).post(contrib::create_rule))
+        .route("/guidelines/{id}", post(contrib::rule_action))
+        .route("/campaigns", post(contrib::create_campaign))
+        .route("/messaging-goals", post(contrib::create_pillar))
+        .route("/settings", post(contrib::settings))
 }
 
 async fn stylesheet() -> Response {
     let mut res = include_str!("../../assets/app.css").into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res
+}
+
+async fn editor_script() -> Response {
+    let mut res = include_str!("../../assets/editor.js").into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     res
 }
@@ -99,6 +134,12 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "department_created" => "Department created.",
         "revoked" => "Token revoked.",
         "welcome" => "Welcome to Chorus!",
+        "submitted" => "Thank you! It is on its way to review.",
+        "draft_saved" => "Draft saved. Submit it when it is ready.",
+        "saved_not_submitted" => "Saved as a draft, but not sent yet: see what is missing below.",
+        "decided" => "Decisions recorded.",
+        "idea_posted" => "Your idea is on the board.",
+        "promoted" => "A blog-post draft was started from the idea. Write it together here.",
         _ => return None,
     })
 }

@@ -3,5 +3,7 @@
 
 mod api;
 mod authz;
+mod contrib;
 mod flows;
 mod isolation;
+mod pages_contrib;
