@@ -431,8 +431,8 @@ async fn step_in(
     let comment = content::body(comment)?;
     let (s, authors, who) = load(tx, caller, id).await?;
     let route = route(tx, org, &s).await?;
-    let to = rules::transition(s.status, step, who, route).map_err(refusal)?;
     check_version(&s, expected_version)?;
+    let to = rules::transition(s.status, step, who, route).map_err(refusal)?;
     if let Step::Decide(d) = step
         && d.needs_comment()
         && comment.trim().is_empty()
@@ -682,7 +682,11 @@ pub async fn vote(app: &App, caller: &Caller, id: SubmissionId) -> Result<(i64, 
 }
 
 fn reviewer(caller: &Caller) -> Result<submissions::Reviewer> {
-    Ok(submissions::Reviewer { user: me(caller)?, team: team(caller.actor.role) })
+    Ok(submissions::Reviewer {
+        user: me(caller)?,
+        team: team(caller.actor.role),
+        leads: !caller.actor.leads.is_empty(),
+    })
 }
 
 /// What waits for the caller, oldest first (`limit + 1` rows: the caller pages).
@@ -732,6 +736,13 @@ pub async fn ideas(
 ) -> Result<Vec<Submission>> {
     let mut db = app.store.conn().await?;
     Ok(submissions::ideas(&mut db, caller.org_id(), order, after, limit.get() + 1).await?)
+}
+
+/// Which of these ideas the caller has voted for (the board shows it).
+pub async fn voted_among(app: &App, caller: &Caller, ids: &[SubmissionId]) -> Result<Vec<SubmissionId>> {
+    let Some(me) = caller.actor.user_id else { return Ok(vec![]) };
+    let mut db = app.store.conn().await?;
+    Ok(submissions::voted_among(&mut db, caller.org_id(), me, ids).await?)
 }
 
 /// The caller's own submissions and those they co-write.

@@ -18,6 +18,12 @@ pub struct BenchArgs {
     /// Seconds of load per scenario.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Submissions to seed before the review-queue and library scenarios (0 = skip them).
+    #[arg(long, default_value_t = 0)]
+    submissions: usize,
+    /// How many of the seeded submissions wait for the social team's review.
+    #[arg(long, default_value_t = 10_000)]
+    waiting: usize,
 }
 
 fn rss_kib(pid: u32, field: &str) -> Option<u64> {
@@ -60,6 +66,16 @@ pub async fn run(database_url: Option<String>, args: BenchArgs) -> anyhow::Resul
         "owner",
     ])?;
     let token = cli(&["token", "create", "--org", &slug, "--email", "bench@bench.test"])?;
+    if args.submissions > 0 {
+        let started = Instant::now();
+        seed(&db, &slug, args.submissions, args.waiting).await?;
+        println!(
+            "seeded {} submissions ({} waiting for review) in {:.1} s",
+            args.submissions,
+            args.waiting.min(args.submissions),
+            started.elapsed().as_secs_f64()
+        );
+    }
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let base = format!("http://127.0.0.1:{port}");
@@ -93,14 +109,20 @@ pub async fn run(database_url: Option<String>, args: BenchArgs) -> anyhow::Resul
     println!("cold start (spawn → /readyz OK): {} ms", cold_start.as_millis());
     println!("idle RSS: {:.1} MiB", idle_rss as f64 / 1024.0);
     println!("{:<32} {:>10} {:>9} {:>9} {:>7}", "scenario", "req/s", "p50 ms", "p99 ms", "errors");
-    let scenarios: [(&str, String, (&str, String)); 2] = [
-        ("signed-in page GET /", format!("{base}/"), ("cookie", session)),
-        (
-            "API GET /api/v1/users",
-            format!("{base}/api/v1/users?limit=20"),
-            ("authorization", format!("Bearer {token}")),
-        ),
+    let bearer = ("authorization", format!("Bearer {token}"));
+    let cookie = ("cookie", session);
+    let mut scenarios: Vec<(&str, String, (&str, String))> = vec![
+        ("signed-in page GET /", format!("{base}/"), cookie.clone()),
+        ("API GET /api/v1/users", format!("{base}/api/v1/users?limit=20"), bearer.clone()),
     ];
+    if args.submissions > 0 {
+        scenarios.extend([
+            ("review queue page GET /review", format!("{base}/review"), cookie.clone()),
+            ("API GET /api/v1/review-queue", format!("{base}/api/v1/review-queue?limit=50"), bearer.clone()),
+            ("library search page", format!("{base}/library?q={SEARCH_WORD}"), cookie.clone()),
+            ("API library search", format!("{base}/api/v1/library?q={SEARCH_WORD}&limit=50"), bearer.clone()),
+        ]);
+    }
     for (name, url, header) in scenarios {
         let (rps, p50, p99, errors) =
             load(&client, &url, &header, args.concurrency, Duration::from_secs(args.seconds)).await;
@@ -127,7 +149,7 @@ async fn sign_in(exe: &std::path::Path, db: &str, slug: &str, base: &str) -> any
             "--name",
             "Page Viewer",
             "--role",
-            "employee",
+            "social",
             "--database-url",
             db,
         ])
@@ -201,4 +223,92 @@ async fn load(
     all.sort_unstable();
     let rps = all.len() as f64 / duration.as_secs_f64();
     (rps, percentile(&all, 0.50), percentile(&all, 0.99), errors)
+}
+
+/// A word that appears in about one approved caption in fifty.
+const SEARCH_WORD: &str = "lighthouse";
+
+const WORDS: [&str; 24] = [
+    "trail",
+    "ridge",
+    "team",
+    "customers",
+    "river",
+    "boardwalk",
+    "sunrise",
+    "volunteers",
+    "forest",
+    "camp",
+    "gear",
+    "rangers",
+    "summit",
+    "storm",
+    "bridge",
+    "community",
+    "season",
+    "map",
+    "route",
+    "winter",
+    "harbor",
+    "meadow",
+    "canyon",
+    "valley",
+];
+
+/// Seeds `n` submissions from one author: `waiting` in the team's review queue (queued over the
+/// last weeks), most of the rest approved, the remainder drafts and rejections. Written through
+/// the store in one transaction, as fast as the store allows.
+async fn seed(db: &str, slug: &str, n: usize, waiting: usize) -> anyhow::Result<()> {
+    use chorus_domain::{
+        SubmissionId,
+        submission::{Kind, Status},
+    };
+    use chorus_store::submissions::{Content, NewSubmission};
+    let store = chorus_store::Store::connect(db).await?;
+    let mut c = store.conn().await?;
+    let org = chorus_store::admin::org_by_slug(&mut c, slug).await?.context("bench org")?;
+    let author =
+        chorus_store::users::get_by_email(&mut c, org.id, "bench@bench.test").await?.context("author")?;
+    drop(c);
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(60);
+    let mut tx = store.tx().await?;
+    for i in 0..n {
+        let words: Vec<&str> = (0..12).map(|k| WORDS[(i * 7 + k * 13) % WORDS.len()]).collect();
+        let mut body = format!("{} and the {} — post {i}", words.join(" "), WORDS[i % WORDS.len()]);
+        if i % 50 == 7 {
+            body.push_str(&format!(" near the {SEARCH_WORD}"));
+        }
+        let id = SubmissionId::new();
+        let kind = [Kind::Photo, Kind::Article, Kind::BlogPost, Kind::Idea][i % 4];
+        let content = Content {
+            title: format!("{} {} #{i}", WORDS[i % 24], WORDS[(i / 24) % 24]),
+            body,
+            link: None,
+            tags: vec![WORDS[i % 5].to_owned()],
+            channels: vec!["linkedin".into()],
+            campaign_id: None,
+        };
+        let at = start + time::Duration::seconds((i as i64) * 50);
+        let new = NewSubmission {
+            id,
+            author_id: author.id,
+            department_id: None,
+            kind,
+            content,
+            promoted_from: None,
+        };
+        chorus_store::submissions::insert(&mut tx, org.id, &new, at).await?;
+        let to = if i < waiting {
+            Status::TeamReview
+        } else if i % 10 < 8 {
+            Status::Approved
+        } else if i % 10 == 8 {
+            Status::Rejected
+        } else {
+            continue;
+        };
+        chorus_store::submissions::set_status(&mut tx, org.id, id, 1, to, at).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

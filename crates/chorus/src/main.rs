@@ -12,6 +12,10 @@ use chorus_store::Store;
 use clap::{Args, Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
+/// mimalloc instead of the system allocator: see docs/benchmarks.md (contribution runs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(name = "chorus", version, about = "Company-wide social media collaboration")]
 struct Cli {

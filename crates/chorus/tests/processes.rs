@@ -33,6 +33,8 @@ struct Server {
 
 impl Server {
     async fn start(db: &str) -> Self {
+        // reqwest is built without a default TLS provider; the binary installs ring, so do we.
+        chorus_networks::preview::install_crypto_provider();
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let child = Command::new(BIN)

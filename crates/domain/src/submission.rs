@@ -303,9 +303,9 @@ pub fn next(from: Status, step: Step, route: Route) -> Option<Status> {
 fn permitted(from: Status, step: Step, who: Standing) -> Result<(), &'static str> {
     let ok = match step {
         Step::Submit | Step::Withdraw => who.author,
-        // The lead stage is the department's: its lead decides, or the team, who keep the
-        // final say. The team stage is the team's alone.
-        Step::Decide(_) if from == Status::LeadReview => who.lead || who.team,
+        // The lead stage is the department's: its lead decides (never on their own work), or
+        // the team, who keep the final say. The team stage is the team's alone.
+        Step::Decide(_) if from == Status::LeadReview => (who.lead && !who.author) || who.team,
         Step::Decide(_) => who.team,
         Step::Archive => who.team,
     };
@@ -364,7 +364,7 @@ pub fn visible(status: Status, kind: Kind, who: Standing) -> bool {
 pub fn editable(status: Status, who: Standing) -> bool {
     match status {
         Status::Draft | Status::ChangesRequested => who.author,
-        Status::LeadReview => who.lead || who.team,
+        Status::LeadReview => (who.lead && !who.author) || who.team,
         Status::TeamReview | Status::Approved => who.team,
         _ => false,
     }
@@ -431,6 +431,14 @@ mod tests {
         // standing alone.
         let author = transition(Status::TeamReview, Step::Decide(Decision::Approve), AUTHOR, NO_LEAD);
         assert!(matches!(author, Err(Refusal::Forbidden(_))));
+    }
+
+    #[test]
+    fn a_lead_never_reviews_their_own_work() {
+        let lead_author = Standing { author: true, lead: true, team: false };
+        let r = transition(Status::LeadReview, Step::Decide(Decision::Approve), lead_author, WITH_LEAD);
+        assert!(matches!(r, Err(Refusal::Forbidden(_))), "{r:?}");
+        assert!(!editable(Status::LeadReview, lead_author));
     }
 
     #[test]

@@ -148,9 +148,14 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
+                // Reads go through memory-mapped pages instead of read() calls, and each
+                // connection keeps a larger page cache: the review queue and the library read
+                // many index pages per request.
+                .pragma("mmap_size", "268435456")
+                .pragma("cache_size", "-16384")
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(4)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;

@@ -551,6 +551,18 @@ pub async fn vote(
     Ok(added == 1)
 }
 
+/// Which of `ids` the person has voted for.
+pub async fn voted_among(
+    db: &mut impl Db,
+    org: OrgId,
+    user: UserId,
+    ids: &[SubmissionId],
+) -> Result<Vec<SubmissionId>> {
+    const SQL: &str = "select submission_id from votes where org_id = $1 and user_id = $2";
+    let rows: Vec<(Uuid,)> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(user.0).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(s,)| SubmissionId::from(s)).filter(|s| ids.contains(s)).collect())
+}
+
 pub async fn has_voted(db: &mut impl Db, org: OrgId, id: SubmissionId, user: UserId) -> Result<bool> {
     const SQL: &str = "select count(*) from votes where org_id = $1 and submission_id = $2 and user_id = $3";
     let (n,): (i64,) =
@@ -578,10 +590,27 @@ pub struct Reviewer {
     pub user: UserId,
     /// On the social team (or an admin): sees the team stage.
     pub team: bool,
+    /// Leads a department: sees its lead stage.
+    pub leads: bool,
+}
+
+macro_rules! stage_sql {
+    ($stage:literal) => {
+        submission_sql!(
+            "where s.org_id = $1 and ",
+            $stage,
+            "and ($3 is null or s.department_id = $3) and ($4 is null or s.kind = $4) \
+             and ($5 is null or s.campaign_id = $5) \
+             and ($6 is null or exists (select 1 from submission_tags t where t.submission_id = s.id and t.tag = $6)) \
+             and ($7 is null or s.queued_at >= $7) and ($8 is null or s.queued_at <= $8) \
+             and (s.queued_at > $9 or (s.queued_at = $9 and s.id > $10)) \
+             order by s.queued_at, s.id limit $11"
+        )
+    };
 }
 
 /// What waits for a reviewer, oldest first: the team stage for the team, and the lead stage
-/// of the departments the person leads.
+/// of the departments the person leads (never their own submissions).
 pub async fn review_queue(
     db: &mut impl Db,
     org: OrgId,
@@ -590,41 +619,44 @@ pub async fn review_queue(
     after: Option<Cursor>,
     limit: u32,
 ) -> Result<Vec<Submission>> {
-    const SQL: &str = submission_sql!(
-        "where s.org_id = $1 and (s.status = $2 or (s.status = 'lead_review' and s.department_id in \
-         (select l.department_id from department_leads l where l.org_id = $1 and l.user_id = $3))) ",
-        "and ($4 is null or s.department_id = $4) and ($5 is null or s.kind = $5) \
-         and ($6 is null or s.campaign_id = $6) \
-         and ($7 is null or exists (select 1 from submission_tags t where t.submission_id = s.id and t.tag = $7)) \
-         and ($8 is null or s.queued_at >= $8) and ($9 is null or s.queued_at <= $9) \
-         and (s.queued_at > $10 or (s.queued_at = $10 and s.id > $11)) \
-         order by s.queued_at, s.id limit $12"
+    // One ordered index scan per stage (status, then waiting time), merged here: a single query
+    // with `status = a or status = b` makes the database sort every waiting item first.
+    const TEAM: &str = stage_sql!("s.status = 'team_review' and $2 is not null ");
+    const LEAD: &str = stage_sql!(
+        "s.status = 'lead_review' and s.author_id <> $2 and s.department_id in \
+         (select l.department_id from department_leads l where l.org_id = $1 and l.user_id = $2) "
     );
-    // No status is '-': people outside the team only see their departments' lead stage.
-    let team_stage = if reviewer.team { Status::TeamReview.as_str() } else { "-" };
     let after = after.unwrap_or(Cursor { key: i64::MIN, id: Uuid::nil() });
-    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
-        .bind(org.0)
-        .bind(team_stage)
-        .bind(reviewer.user.0)
-        .bind(filter.department.map(|d| d.0))
-        .bind(filter.kind.map(Kind::as_str))
-        .bind(filter.campaign.map(|d| d.0))
-        .bind(filter.tag.as_deref())
-        .bind(filter.since.map(to_millis))
-        .bind(filter.until.map(to_millis))
-        .bind(after.key)
-        .bind(after.id)
-        .bind(i64::from(limit))
-        .fetch_all(c)
-        .await)?;
-    convert(rows)
+    let mut all = Vec::new();
+    for (sql, wanted) in [(TEAM, reviewer.team), (LEAD, reviewer.leads)] {
+        if !wanted {
+            continue;
+        }
+        let rows = run!(db, |c| sqlx::query_as::<_, Row>(sql)
+            .bind(org.0)
+            .bind(reviewer.user.0)
+            .bind(filter.department.map(|d| d.0))
+            .bind(filter.kind.map(Kind::as_str))
+            .bind(filter.campaign.map(|d| d.0))
+            .bind(filter.tag.as_deref())
+            .bind(filter.since.map(to_millis))
+            .bind(filter.until.map(to_millis))
+            .bind(after.key)
+            .bind(after.id)
+            .bind(i64::from(limit))
+            .fetch_all(c)
+            .await)?;
+        all.extend(convert(rows)?);
+    }
+    all.sort_by_key(|s| (s.queued_at, s.id.0));
+    all.truncate(limit as usize);
+    Ok(all)
 }
 
 /// How many items wait for the reviewer (for the navigation badge).
 pub async fn review_queue_count(db: &mut impl Db, org: OrgId, reviewer: Reviewer) -> Result<i64> {
     const SQL: &str = "select count(*) from submissions s where s.org_id = $1 and (s.status = $2 or \
-         (s.status = 'lead_review' and s.department_id in \
+         (s.status = 'lead_review' and s.author_id <> $3 and s.department_id in \
          (select l.department_id from department_leads l where l.org_id = $1 and l.user_id = $3)))";
     let team_stage = if reviewer.team { Status::TeamReview.as_str() } else { "-" };
     let (n,): (i64,) = run!(db, |c| sqlx::query_as(SQL)

@@ -101,6 +101,10 @@ pub struct TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        // On SQLite the media folder lives in the database's folder, removed with it.
+        if matches!(self._db, TestDb::Postgres(_)) {
+            let _ = std::fs::remove_dir_all(&self.media_dir);
+        }
     }
 }
 

@@ -111,7 +111,8 @@ impl From<Error> for ApiError {
                 current: Some(crate::api::current_json(current)),
             };
             res = (status, Json(body)).into_response();
-            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         }
         if let Error::TooManyRequests { retry_after } = &e
             && let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().to_string())

@@ -2,11 +2,15 @@
 //! rendered by pulldown-cmark, then cleaned by ammonia, which keeps only harmless tags and
 //! attributes (no script, no event handlers, no `javascript:` links).
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, html};
 
 pub fn render(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
-    html::push_html(&mut out, Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES));
+    // A line break someone typed in a caption or comment is meant: keep it (as chat apps and
+    // the social networks do), rather than joining the lines as plain Markdown would.
+    let events = Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES)
+        .map(|e| if e == Event::SoftBreak { Event::HardBreak } else { e });
+    html::push_html(&mut out, events);
     ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer nofollow ugc"))
         .url_schemes(["http", "https", "mailto"].into())
@@ -23,8 +27,10 @@ mod tests {
         assert_eq!(render("**Proud** of the team"), "<p><strong>Proud</strong> of the team</p>\n");
         let evil = render("<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>");
         assert!(!evil.contains("<script"), "{evil}");
-        assert!(!evil.contains("javascript:"), "{evil}");
+        assert!(!evil.contains("href=\"javascript"), "{evil}");
+        assert!(!render("[x](javascript:void)").contains("href=\"javascript"));
         assert!(!evil.contains("onerror"), "{evil}");
         assert!(render("[site](https://example.com)").contains("rel=\"noopener noreferrer nofollow ugc\""));
+        assert_eq!(render("first line\nsecond line"), "<p>first line<br>\nsecond line</p>\n");
     }
 }

@@ -9,6 +9,7 @@
 
 /// Extended_Pictographic ranges (Unicode 17.0 emoji-data.txt, as in unicode-segmentation 1.13's grapheme
 /// table, which is why the emoji modifiers and regional indicators are handled apart below).
+#[rustfmt::skip]
 const EXTENDED_PICTOGRAPHIC: &[(u32, u32)] = &[
     (0xA9, 0xA9), (0xAE, 0xAE), (0x203C, 0x203C), (0x2049, 0x2049), (0x2122, 0x2122), (0x2139, 0x2139),
     (0x2194, 0x2199), (0x21A9, 0x21AA), (0x231A, 0x231B), (0x2328, 0x2328), (0x23CF, 0x23CF),

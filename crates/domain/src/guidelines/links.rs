@@ -17,7 +17,8 @@ static TLDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 /// Schemes whose links Mastodon shortens to 23 characters (the schemes of its `valid_url` regex).
-const MASTODON_SCHEMES: [&str; 9] = ["http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "gemini"];
+const MASTODON_SCHEMES: [&str; 9] =
+    ["http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "gemini"];
 
 /// The link candidates of a text, found twice (see [`find`]).
 #[derive(Debug, Clone, Default)]
@@ -137,8 +138,10 @@ impl Links {
     /// The hosts the link-domain rules check, lowercased, without a trailing dot, each once: those of
     /// links with any scheme, and of domains X turns into links without one.
     pub fn hosts(&self, text: &str) -> Vec<String> {
-        let with_scheme = self.all.links.iter().filter(|l| l.scheme.is_some()).filter_map(|l| l.checked_host(text));
-        let on_x = self.x_urls(text).into_iter().filter_map(|r| parse(text, r.start, r.end).checked_host(text));
+        let with_scheme =
+            self.all.links.iter().filter(|l| l.scheme.is_some()).filter_map(|l| l.checked_host(text));
+        let on_x =
+            self.x_urls(text).into_iter().filter_map(|r| parse(text, r.start, r.end).checked_host(text));
         let mut hosts: Vec<String> = Vec::new();
         for host in with_scheme.chain(on_x) {
             if !hosts.contains(&host) {
@@ -207,7 +210,11 @@ impl Link {
                 _ => None,
             };
         }
-        let end = if host_end < self.host.end { host_end } else { url_end(text, host_end, self.range.end, &X_PATH) };
+        let end = if host_end < self.host.end {
+            host_end
+        } else {
+            url_end(text, host_end, self.range.end, &X_PATH)
+        };
         if schemeless && !text[host_end..end].trim_start_matches(port).starts_with('/') {
             // twitter-text's `invalidShortDomain`: `name.cc` without a scheme or path is not a link,
             // except on .co and .tv (`validSpecialShortDomain`).
@@ -233,8 +240,11 @@ impl Link {
             return None;
         }
         let host_end = self.valid_host_end(text)?;
-        let end =
-            if host_end < self.host.end { host_end } else { url_end(text, host_end, self.range.end, &MASTODON_PATH) };
+        let end = if host_end < self.host.end {
+            host_end
+        } else {
+            url_end(text, host_end, self.range.end, &MASTODON_PATH)
+        };
         Some(self.range.start..end)
     }
 
@@ -289,13 +299,12 @@ fn parse(text: &str, start: usize, end: usize) -> Link {
 
 /// twitter-text's `validUrlPrecedingChars` (and, without a scheme, `invalidUrlWithoutProtocolPrecedingChars`).
 fn preceded_validly(text: &str, start: usize, schemeless: bool) -> bool {
-    match text[..start].chars().next_back() {
-        None => true,
-        Some(c) => {
-            !(c.is_ascii_alphanumeric() || matches!(c, '@' | '＠' | '$' | '#' | '＃'))
-                && !(schemeless && matches!(c, '-' | '_' | '.' | '/'))
-        }
-    }
+    let invalid = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '@' | '＠' | '$' | '#' | '＃')
+            || (schemeless && matches!(c, '-' | '_' | '.' | '/'))
+    };
+    !text[..start].chars().next_back().is_some_and(invalid)
 }
 
 /// twitter-text's `validDomain`: how much of `host` is a valid domain, if any. Dot-separated labels,
@@ -327,7 +336,8 @@ fn valid_host_len(host: &str, next: Option<char>, schemeless: bool) -> Option<us
             && labels.split('.').all(label_ok)
             && !labels.rsplit('.').next().is_some_and(|name| name.contains('_'))
     };
-    let continues = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '+' | '-'));
+    let continues =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '+' | '-'));
     let ends = host.char_indices().map(|(i, c)| (i, Some(c))).skip(1).chain([(host.len(), next)]);
     ends.filter(|&(_, following)| !continues(following)).map(|(i, _)| i).filter(|&i| valid(&host[..i])).last()
 }
@@ -351,7 +361,10 @@ const X_PATH: UrlChars = UrlChars {
             || is_latin_letter(c)
     },
     path_end: |c| {
-        c.is_ascii_alphanumeric() || "+-=_#/".contains(c) || ('\u{400}'..='\u{4FF}').contains(&c) || is_latin_letter(c)
+        c.is_ascii_alphanumeric()
+            || "+-=_#/".contains(c)
+            || ('\u{400}'..='\u{4FF}').contains(&c)
+            || is_latin_letter(c)
     },
     query: |c| c.is_ascii_alphanumeric() || "!?*'@();:&=+$/%#[]-_.,~|".contains(c),
     query_end: |c| c.is_ascii_alphanumeric() || "-_&=#/".contains(c),
@@ -361,9 +374,15 @@ const MASTODON_PATH: UrlChars = UrlChars {
     path: |c| !c.is_whitespace() && !"<>()?".contains(c),
     path_end: |c| !c.is_whitespace() && !"()?!*\"'「」<>;:=,.$%[]~&|@".contains(c),
     query: |c| {
-        if c.is_ascii() { c.is_ascii_alphanumeric() || "!?*'();:&=+$/%#[]-_.,~|@^".contains(c) } else { !c.is_whitespace() }
+        if c.is_ascii() {
+            c.is_ascii_alphanumeric() || "!?*'();:&=+$/%#[]-_.,~|@^".contains(c)
+        } else {
+            !c.is_whitespace()
+        }
     },
-    query_end: |c| if c.is_ascii() { c.is_ascii_alphanumeric() || "_&=#/-".contains(c) } else { !c.is_whitespace() },
+    query_end: |c| {
+        if c.is_ascii() { c.is_ascii_alphanumeric() || "_&=#/-".contains(c) } else { !c.is_whitespace() }
+    },
 };
 
 /// Where a URL whose host ends at `host_end` ends: an optional port, path (with balanced parentheses,
@@ -466,7 +485,10 @@ mod tests {
     fn x_takes_known_domains_with_or_without_scheme() {
         assert_eq!(x_links("see example.com and www.example.org/x"), ["example.com", "www.example.org/x"]);
         assert_eq!(x_links("(https://example.com/a_(b))"), ["https://example.com/a_(b)"]);
-        assert_eq!(x_links("t.co example.co foo.tv foo.co.jp"), ["t.co", "example.co", "foo.tv", "foo.co.jp"]);
+        assert_eq!(
+            x_links("t.co example.co foo.tv foo.co.jp"),
+            ["t.co", "example.co", "foo.tv", "foo.co.jp"]
+        );
         assert_eq!(x_links("example.de/page"), ["example.de/page"]);
     }
 
@@ -503,7 +525,14 @@ mod tests {
             x_links(
                 "http://twitter.com/これは日本語です。example.com中国語http://t.co/abcde한국twitter.comテストexample2.comテストhttp://twitter.com/abcde"
             ),
-            ["http://twitter.com/", "example.com", "http://t.co/abcde", "twitter.com", "example2.com", "http://twitter.com/abcde"]
+            [
+                "http://twitter.com/",
+                "example.com",
+                "http://t.co/abcde",
+                "twitter.com",
+                "example2.com",
+                "http://twitter.com/abcde"
+            ]
         );
         assert_eq!(
             x_links(
@@ -521,13 +550,14 @@ mod tests {
         );
         assert_eq!(x_links("http://t.co http://t.co"), ["http://t.co", "http://t.co"]);
         assert_eq!(x_links("test http://xn--ls8h.XN--ls8h.la/"), ["http://xn--ls8h.XN--ls8h.la/"]);
-        assert_eq!(x_links("test http://foobar.みんな/ http://foobar.中国/ http://foobar.پاکستان/ "), [
-            "http://foobar.みんな/",
-            "http://foobar.中国/",
-            "http://foobar.پاکستان/"
-        ]);
         assert_eq!(
-            x_links("foo.baz foo.co.jp www.xxxxxxx.baz www.foo.co.uk wwwww.xxxxxxx foo.comm foo.somecom foo.govedu foo.jp"),
+            x_links("test http://foobar.みんな/ http://foobar.中国/ http://foobar.پاکستان/ "),
+            ["http://foobar.みんな/", "http://foobar.中国/", "http://foobar.پاکستان/"]
+        );
+        assert_eq!(
+            x_links(
+                "foo.baz foo.co.jp www.xxxxxxx.baz www.foo.co.uk wwwww.xxxxxxx foo.comm foo.somecom foo.govedu foo.jp"
+            ),
             ["foo.co.jp", "www.foo.co.uk"]
         );
         assert_eq!(x_links("t.co/abcde bit.ly/abcde"), ["t.co/abcde", "bit.ly/abcde"]);
@@ -537,7 +567,10 @@ mod tests {
 
     #[test]
     fn x_domains_end_where_nothing_can_continue_them() {
-        assert_eq!(x_links("https://example.com.https://example.org"), ["https://example.com", "https://example.org"]);
+        assert_eq!(
+            x_links("https://example.com.https://example.org"),
+            ["https://example.com", "https://example.org"]
+        );
         assert!(x_links("!!foo.co- and example.com-ish").is_empty());
         assert!(x_links("example.comhttps://a.com").is_empty());
         // A path takes in everything X allows in one: one link.
@@ -556,28 +589,30 @@ mod tests {
 
     #[test]
     fn mastodon_paths_run_to_the_next_space() {
-        assert_eq!(mastodon_links("https://example.com/abcをご覧 ください"), ["https://example.com/abcをご覧"]);
+        assert_eq!(
+            mastodon_links("https://example.com/abcをご覧 ください"),
+            ["https://example.com/abcをご覧"]
+        );
         assert_eq!(mastodon_links("https://example.com/a\u{3000}b"), ["https://example.com/a"]);
     }
 
     #[test]
     fn checked_hosts() {
         let hosts = |text: &str| find(text).hosts(text);
-        assert_eq!(hosts("http://localhost:8080/x ftp://Files.Example.com node.js www.Example.org."), [
-            "localhost",
-            "files.example.com",
-            "www.example.org"
-        ]);
+        assert_eq!(
+            hosts("http://localhost:8080/x ftp://Files.Example.com node.js www.Example.org."),
+            ["localhost", "files.example.com", "www.example.org"]
+        );
         assert_eq!(hosts("https://例え.JP/パス"), ["例え.jp"]);
     }
 
     #[test]
     fn mastodon_needs_a_scheme() {
         assert!(mastodon_links("example.com").is_empty());
-        assert_eq!(mastodon_links("https://example.com/a gemini://example.org"), [
-            "https://example.com/a",
-            "gemini://example.org"
-        ]);
+        assert_eq!(
+            mastodon_links("https://example.com/a gemini://example.org"),
+            ["https://example.com/a", "gemini://example.org"]
+        );
         assert!(mastodon_links("ftp://example.com/a").is_empty());
     }
 

@@ -34,8 +34,14 @@ pub enum Network {
 }
 
 impl Network {
-    pub const ALL: [Network; 6] =
-        [Network::X, Network::Bluesky, Network::Mastodon, Network::Linkedin, Network::Facebook, Network::Threads];
+    pub const ALL: [Network; 6] = [
+        Network::X,
+        Network::Bluesky,
+        Network::Mastodon,
+        Network::Linkedin,
+        Network::Facebook,
+        Network::Threads,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -175,8 +181,11 @@ impl Scope {
         if !self.kinds.is_empty() && !kind.is_some_and(|k| self.kinds.contains(&k)) {
             return None;
         }
-        let mut targeted: Vec<Network> =
-            networks.iter().copied().filter(|n| self.networks.is_empty() || self.networks.contains(n)).collect();
+        let mut targeted: Vec<Network> = networks
+            .iter()
+            .copied()
+            .filter(|n| self.networks.is_empty() || self.networks.contains(n))
+            .collect();
         targeted.sort();
         targeted.dedup();
         if !self.networks.is_empty() && targeted.is_empty() {
@@ -196,9 +205,11 @@ pub enum RuleKind {
     /// At least one of these must appear, matched like banned terms: a disclosure such as
     /// `["#ad", "#sponsored"]`, usually scoped to some kinds or networks.
     RequiredText { any_of: Vec<String> },
-    /// Every link in the text is checked. A domain covers itself and its subdomains (`example.com`
-    /// covers `www.example.com` but not `example.com.evil.net`). `allow`: only these may be linked;
-    /// `deny`: these may not.
+    /// Every link in the text is checked: links with any scheme, and domains without one that X would
+    /// link (`example.com/offer`, not `node.js` nor an e-mail address). A domain covers itself and its
+    /// subdomains (`example.com` covers `www.example.com` but not `example.com.evil.net`). `allow`: only
+    /// these may be linked; `deny`: these may not. Internationalized domains are compared as written,
+    /// so list both forms (`例え.jp`, `xn--r8jz45g.jp`) if both may appear.
     LinkDomains { mode: DomainMode, domains: Vec<String> },
     /// The text must fit every network it targets (within the rule's scope).
     Length {},
@@ -479,7 +490,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

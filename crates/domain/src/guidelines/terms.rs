@@ -57,7 +57,9 @@ fn tidy(s: &str) -> String {
             pending_space = true;
             continue;
         }
-        if matches!(c, '\u{AD}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}') || (c == '\u{307}' && matches!(prev, 'i' | 'j')) {
+        if matches!(c, '\u{AD}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+            || (c == '\u{307}' && matches!(prev, 'i' | 'j'))
+        {
             continue;
         }
         if pending_space {
@@ -126,7 +128,9 @@ impl Terms {
         for written in terms {
             let written = written.trim();
             let folded = fold(written).trim().to_owned();
-            let (Some(first), Some(last)) = (folded.chars().next(), folded.chars().next_back()) else { continue };
+            let (Some(first), Some(last)) = (folded.chars().next(), folded.chars().next_back()) else {
+                continue;
+            };
             if list.iter().any(|t| t.folded == folded) {
                 continue;
             }

@@ -5,15 +5,27 @@ fn rule(name: &str, severity: Severity, kind: RuleKind) -> Rule {
 }
 
 fn banned(terms: &[&str]) -> Rule {
-    rule("Banned", Severity::Block, RuleKind::BannedTerms { terms: terms.iter().map(|t| t.to_string()).collect() })
+    rule(
+        "Banned",
+        Severity::Block,
+        RuleKind::BannedTerms { terms: terms.iter().map(|t| t.to_string()).collect() },
+    )
 }
 
 fn required(any_of: &[&str]) -> Rule {
-    rule("Disclosure", Severity::Block, RuleKind::RequiredText { any_of: any_of.iter().map(|t| t.to_string()).collect() })
+    rule(
+        "Disclosure",
+        Severity::Block,
+        RuleKind::RequiredText { any_of: any_of.iter().map(|t| t.to_string()).collect() },
+    )
 }
 
 fn domains(mode: DomainMode, domains: &[&str]) -> Rule {
-    rule("Links", Severity::Warn, RuleKind::LinkDomains { mode, domains: domains.iter().map(|t| t.to_string()).collect() })
+    rule(
+        "Links",
+        Severity::Warn,
+        RuleKind::LinkDomains { mode, domains: domains.iter().map(|t| t.to_string()).collect() },
+    )
 }
 
 fn scoped(mut r: Rule, kinds: &[Kind], networks: &[Network]) -> Rule {
@@ -58,7 +70,8 @@ fn rules_are_stored_as_tagged_json() -> Result<(), serde_json::Error> {
     assert_eq!(serde_json::from_value::<Rule>(json)?, r);
     let length: RuleKind = serde_json::from_str(r#"{"type": "length"}"#)?;
     assert_eq!(length, RuleKind::Length {});
-    let links: RuleKind = serde_json::from_str(r#"{"type": "link_domains", "mode": "allow", "domains": ["a.com"]}"#)?;
+    let links: RuleKind =
+        serde_json::from_str(r#"{"type": "link_domains", "mode": "allow", "domains": ["a.com"]}"#)?;
     assert_eq!(links, RuleKind::LinkDomains { mode: DomainMode::Allow, domains: vec!["a.com".into()] });
     let no_scope: Rule = serde_json::from_str(
         r##"{"name": "n", "severity": "warn", "message": "m", "kind": {"type": "required_text", "any_of": ["#ad"]}}"##,
@@ -89,7 +102,8 @@ fn reports_serialize_with_network_keys() -> Result<(), serde_json::Error> {
 
 #[test]
 fn validation_names_the_fields() {
-    let fields = |r: &Rule| r.validate().err().unwrap_or_default().into_iter().map(|e| e.field).collect::<Vec<_>>();
+    let fields =
+        |r: &Rule| r.validate().err().unwrap_or_default().into_iter().map(|e| e.field).collect::<Vec<_>>();
     assert_eq!(fields(&banned(&["globex"])), Vec::<&str>::new());
     let mut r = banned(&[]);
     r.name = " ".into();
@@ -101,8 +115,20 @@ fn validation_names_the_fields() {
     assert_eq!(fields(&required(&[])), ["any_of"]);
     assert_eq!(fields(&required(&["#ad", ""])), ["any_of"]);
     assert_eq!(fields(&domains(DomainMode::Allow, &[])), ["domains"]);
-    assert_eq!(fields(&domains(DomainMode::Allow, &["example.com", "Sub.Example.ORG.", "例え.jp"])), Vec::<&str>::new());
-    for bad in ["https://example.com", "example.com/path", "example", "exa mple.com", "*.example.com", "-x.com", "a..com", "x.com:80"] {
+    assert_eq!(
+        fields(&domains(DomainMode::Allow, &["example.com", "Sub.Example.ORG.", "例え.jp"])),
+        Vec::<&str>::new()
+    );
+    for bad in [
+        "https://example.com",
+        "example.com/path",
+        "example",
+        "exa mple.com",
+        "*.example.com",
+        "-x.com",
+        "a..com",
+        "x.com:80",
+    ] {
         assert_eq!(fields(&domains(DomainMode::Deny, &[bad])), ["domains"], "{bad}");
     }
     let mut long = rule(&"n".repeat(101), Severity::Warn, RuleKind::Length {});
@@ -118,9 +144,10 @@ fn banned_terms_hit_and_miss() {
     let rules = [banned(&["Globex", "free money", "ass", "#fail"])];
     assert_eq!(messages(&rules, "We beat GLOBEX again"), ["Banned. (found “Globex”)"]);
     assert_eq!(messages(&rules, "A classy pass, no Globexing here"), Vec::<String>::new());
-    assert_eq!(messages(&rules, "FREE   Money and a #Fail, from globex"), [
-        "Banned. (found “Globex”, “free money”, “#fail”)"
-    ]);
+    assert_eq!(
+        messages(&rules, "FREE   Money and a #Fail, from globex"),
+        ["Banned. (found “Globex”, “free money”, “#fail”)"]
+    );
     assert_eq!(messages(&rules, "#failure is fine"), Vec::<String>::new());
 }
 
@@ -137,13 +164,16 @@ fn banned_terms_are_unicode_aware() {
 fn rules_apply_only_in_their_scope() {
     let by_kind = scoped(banned(&["globex"]), &[Kind::Article, Kind::BlogPost], &[]);
     let text = "globex";
-    assert_eq!(run(&[by_kind.clone()], text, Some(Kind::Article), &[]).findings.len(), 1);
-    assert_eq!(run(&[by_kind.clone()], text, Some(Kind::Photo), &[]).findings.len(), 0);
+    assert_eq!(run(std::slice::from_ref(&by_kind), text, Some(Kind::Article), &[]).findings.len(), 1);
+    assert_eq!(run(std::slice::from_ref(&by_kind), text, Some(Kind::Photo), &[]).findings.len(), 0);
     assert_eq!(run(&[by_kind], text, None, &[]).findings.len(), 0);
 
     let by_network = scoped(banned(&["globex"]), &[], &[Network::Linkedin]);
-    assert_eq!(run(&[by_network.clone()], text, None, &[Network::X, Network::Linkedin]).findings.len(), 1);
-    assert_eq!(run(&[by_network.clone()], text, None, &[Network::X]).findings.len(), 0);
+    assert_eq!(
+        run(std::slice::from_ref(&by_network), text, None, &[Network::X, Network::Linkedin]).findings.len(),
+        1
+    );
+    assert_eq!(run(std::slice::from_ref(&by_network), text, None, &[Network::X]).findings.len(), 0);
     assert_eq!(run(&[by_network], text, None, &[]).findings.len(), 0);
 
     let unscoped = banned(&["globex"]);
@@ -154,14 +184,19 @@ fn rules_apply_only_in_their_scope() {
 fn required_text() {
     let rules = [scoped(required(&["#ad", "#sponsored"]), &[Kind::Video], &[Network::X, Network::Threads])];
     let report = run(&rules, "Our new video!", Some(Kind::Video), &[Network::X]);
-    assert_eq!(report.findings, [Finding {
-        rule: "Disclosure".into(),
-        severity: Severity::Block,
-        message: "Disclosure. (add one of “#ad”, “#sponsored”)".into()
-    }]);
+    assert_eq!(
+        report.findings,
+        [Finding {
+            rule: "Disclosure".into(),
+            severity: Severity::Block,
+            message: "Disclosure. (add one of “#ad”, “#sponsored”)".into()
+        }]
+    );
     assert!(report.is_blocked());
     assert!(run(&rules, "Our new video! #AD", Some(Kind::Video), &[Network::X]).findings.is_empty());
-    assert!(run(&rules, "Our new video #Sponsored.", Some(Kind::Video), &[Network::Threads]).findings.is_empty());
+    assert!(
+        run(&rules, "Our new video #Sponsored.", Some(Kind::Video), &[Network::Threads]).findings.is_empty()
+    );
     // #adventure is not #ad.
     assert_eq!(run(&rules, "#adventure", Some(Kind::Video), &[Network::X]).findings.len(), 1);
     // Out of scope: another kind, or only other networks.
@@ -174,10 +209,14 @@ fn required_text() {
 #[test]
 fn allowed_domains() {
     let rules = [domains(DomainMode::Allow, &["example.com", "Acme.org"])];
-    assert!(messages(&rules, "Read https://example.com/a and https://blog.example.com and www.acme.org/x").is_empty());
-    assert_eq!(messages(&rules, "Read https://example.com.evil.net/login or http://notexample.com"), [
-        "Links. (not allowed: example.com.evil.net, notexample.com)"
-    ]);
+    assert!(
+        messages(&rules, "Read https://example.com/a and https://blog.example.com and www.acme.org/x")
+            .is_empty()
+    );
+    assert_eq!(
+        messages(&rules, "Read https://example.com.evil.net/login or http://notexample.com"),
+        ["Links. (not allowed: example.com.evil.net, notexample.com)"]
+    );
     assert_eq!(messages(&rules, "evil.net/x and HTTPS://Evil.NET/y"), ["Links. (not allowed: evil.net)"]);
     // File names and e-mail addresses are not links.
     assert!(messages(&rules, "Node.js, report.pdf, mail me@evil.net").is_empty());
@@ -209,14 +248,20 @@ fn length_names_network_length_and_limit() {
     let long = "a".repeat(63_300);
     let report = run(&rules, &long, None, &[Network::Facebook, Network::Linkedin]);
     let messages: Vec<&str> = report.findings.iter().map(|f| f.message.as_str()).collect();
-    assert_eq!(messages, [
-        "The text is too long for a network it is meant for. (LinkedIn: 63,300 of 3,000)",
-        "The text is too long for a network it is meant for. (Facebook: 63,300 of 63,206)",
-    ]);
+    assert_eq!(
+        messages,
+        [
+            "The text is too long for a network it is meant for. (LinkedIn: 63,300 of 3,000)",
+            "The text is too long for a network it is meant for. (Facebook: 63,300 of 63,206)",
+        ]
+    );
 
     let family = "👨\u{200D}👩\u{200D}👧\u{200D}👦".repeat(150);
     let report = run(&rules, &family, None, &[Network::Bluesky]);
-    assert_eq!(report.findings[0].message, "The text is too long for a network it is meant for. (Bluesky: 3,750 of 3,000 bytes)");
+    assert_eq!(
+        report.findings[0].message,
+        "The text is too long for a network it is meant for. (Bluesky: 3,750 of 3,000 bytes)"
+    );
 }
 
 #[test]
@@ -274,14 +319,15 @@ fn compiled_rules_match_check() {
 
 #[test]
 fn invalid_rules_are_applied_as_far_as_they_make_sense() {
-    let rules = [banned(&["", "  ", "globex"]), required(&[" "]), domains(DomainMode::Allow, &["not a domain"])];
+    let rules =
+        [banned(&["", "  ", "globex"]), required(&[" "]), domains(DomainMode::Allow, &["not a domain"])];
     // Blank terms match nothing and do not make the required rule fire; a rule without valid domains
     // allows nothing.
     assert_eq!(messages(&rules, "plain text"), Vec::<String>::new());
-    assert_eq!(messages(&rules, "globex https://example.com"), [
-        "Banned. (found “globex”)",
-        "Links. (not allowed: example.com)"
-    ]);
+    assert_eq!(
+        messages(&rules, "globex https://example.com"),
+        ["Banned. (found “globex”)", "Links. (not allowed: example.com)"]
+    );
 }
 
 #[test]

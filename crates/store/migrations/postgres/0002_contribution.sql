@@ -87,7 +87,8 @@ create table submission_authors (
     added_at bigint not null,
     primary key (submission_id, user_id)
 );
-create index submission_authors_user_idx on submission_authors (org_id, user_id);
+-- Leading with the person, so lookups by submission use the primary key, never this index.
+create index submission_authors_user_idx on submission_authors (user_id, org_id);
 
 create table submission_tags (
     submission_id uuid not null references submissions (id) on delete cascade,
@@ -95,7 +96,7 @@ create table submission_tags (
     tag text not null,
     primary key (submission_id, tag)
 );
-create index submission_tags_tag_idx on submission_tags (org_id, tag);
+create index submission_tags_tag_idx on submission_tags (tag, org_id);
 
 create table submission_media (
     submission_id uuid not null references submissions (id) on delete cascade,
@@ -150,6 +151,7 @@ create table votes (
     created_at bigint not null,
     primary key (submission_id, user_id)
 );
+create index votes_user_idx on votes (user_id, org_id);
 
 create table guideline_rules (
     id uuid primary key,

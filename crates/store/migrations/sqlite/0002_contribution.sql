@@ -101,7 +101,8 @@ create table submission_authors (
     added_at integer not null,
     primary key (submission_id, user_id)
 );
-create index submission_authors_user_idx on submission_authors (org_id, user_id);
+-- Leading with the person, so lookups by submission use the primary key, never this index.
+create index submission_authors_user_idx on submission_authors (user_id, org_id);
 
 create table submission_tags (
     submission_id blob not null references submissions (id) on delete cascade,
@@ -109,7 +110,7 @@ create table submission_tags (
     tag text not null,
     primary key (submission_id, tag)
 );
-create index submission_tags_tag_idx on submission_tags (org_id, tag);
+create index submission_tags_tag_idx on submission_tags (tag, org_id);
 
 create table submission_media (
     submission_id blob not null references submissions (id) on delete cascade,
@@ -164,6 +165,7 @@ create table votes (
     created_at integer not null,
     primary key (submission_id, user_id)
 );
+create index votes_user_idx on votes (user_id, org_id);
 
 create table guideline_rules (
     id blob primary key,

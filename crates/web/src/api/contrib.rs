@@ -178,8 +178,11 @@ fn detail_dto(d: Detail, now: time::OffsetDateTime) -> SubmissionDto {
 }
 
 /// The submission as JSON, for a 409 that shows the current version.
-pub fn current_json(s: &Submission, now: time::OffsetDateTime) -> serde_json::Value {
-    serde_json::to_value(submission_dto(s.clone(), now)).unwrap_or_default()
+pub fn current_json(s: &Submission) -> serde_json::Value {
+    // No clock here: the waiting time is left out rather than computed against the wrong one.
+    let mut dto = submission_dto(s.clone(), time::OffsetDateTime::UNIX_EPOCH);
+    dto.waiting_seconds = None;
+    serde_json::to_value(dto).unwrap_or_default()
 }
 
 #[derive(Serialize, ToSchema)]

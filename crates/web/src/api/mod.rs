@@ -4,10 +4,9 @@
 mod contrib;
 mod dto;
 
-
 /// The current version of a submission, for a 409 body.
 pub fn current_json(s: &chorus_app::submissions::Submission) -> serde_json::Value {
-    contrib::current_json(s, time::OffsetDateTime::now_utc())
+    contrib::current_json(s)
 }
 
 use crate::{

@@ -27,6 +27,9 @@ use chorus_domain::{
     submission::{Decision, Kind, Step, content},
 };
 
+/// Rows per page of the review queue and the library: a screenful, quick to scan and to serve.
+const PAGE_SIZE: u32 = 25;
+
 /// A submission as a row in a list.
 pub struct Row {
     pub id: SubmissionId,
@@ -40,6 +43,7 @@ pub struct Row {
     pub tags: Vec<String>,
     pub waited: String,
     pub votes: i64,
+    pub voted: bool,
     pub comments: i64,
     pub approved: String,
 }
@@ -79,6 +83,7 @@ fn row(s: Submission, now: time::OffsetDateTime) -> Row {
         tags: s.tags,
         waited: if s.status.in_review() { waited(s.queued_at, now) } else { String::new() },
         votes: s.vote_count,
+        voted: false,
         comments: s.comment_count,
         approved: s.approved_at.map(when).unwrap_or_default(),
     }
@@ -759,7 +764,7 @@ async fn queue_page(
 ) -> Result<QueuePage, PageError> {
     let caller = &user.me.caller;
     let now = s.app.now();
-    let limit = Limit::new(Some(100));
+    let limit = Limit::new(Some(PAGE_SIZE));
     let filter = filter_of(&q, now)?;
     let items = submissions::review_queue(&s.app, caller, &filter, parse_cursor(&q.cursor)?, limit).await?;
     let page = Page::from_overfetch(items, limit, |s| Cursor {
@@ -855,7 +860,7 @@ pub async fn library(
 ) -> Result<Response, PageError> {
     let caller = &user.me.caller;
     let now = s.app.now();
-    let limit = Limit::new(Some(50));
+    let limit = Limit::new(Some(PAGE_SIZE));
     let mut filter = filter_of(&q, now)?;
     filter.until = None;
     let items =
@@ -910,9 +915,15 @@ pub async fn ideas(
         key: if recent { chorus_domain::clock::to_millis(s.created_at) } else { s.vote_count },
         id: s.id.0,
     });
+    let ids: Vec<SubmissionId> = page.items.iter().map(|s| s.id).collect();
+    let voted = submissions::voted_among(&s.app, &user.me.caller, &ids).await?;
+    let mut rows = rows(page.items, s.app.now());
+    for r in &mut rows {
+        r.voted = voted.contains(&r.id);
+    }
     Ok(IdeasPage {
         chrome: Chrome::for_user(&user, "ideas").notice(q.notice.as_deref()),
-        rows: rows(page.items, s.app.now()),
+        rows,
         next: page.next_cursor.map(|c| c.to_string()),
         recent,
         errors: vec![],

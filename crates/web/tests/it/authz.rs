@@ -142,6 +142,79 @@ async fn authorization_matrix_every_role_by_every_endpoint() {
                 ),
                 403, // nobody changes their own role
             ),
+            (
+                "GET /api/v1/review-queue",
+                status(api.get(t.url("/api/v1/review-queue")).bearer_auth(&token).send().await.expect("req")),
+                200, // everyone may ask; it lists only what waits for them
+            ),
+            (
+                "GET /api/v1/library",
+                status(api.get(t.url("/api/v1/library")).bearer_auth(&token).send().await.expect("req")),
+                200,
+            ),
+            (
+                "POST /api/v1/submissions",
+                status(
+                    api.post(t.url("/api/v1/submissions"))
+                        .bearer_auth(&token)
+                        .json(&json!({"kind": "idea", "title": format!("Idea {n}")}))
+                        .send()
+                        .await
+                        .expect("req"),
+                ),
+                201, // everyone contributes
+            ),
+            (
+                "POST /api/v1/guidelines/check",
+                status(
+                    api.post(t.url("/api/v1/guidelines/check"))
+                        .bearer_auth(&token)
+                        .json(&json!({"text": "Hello", "networks": ["x"]}))
+                        .send()
+                        .await
+                        .expect("req"),
+                ),
+                200,
+            ),
+            (
+                "POST /api/v1/guidelines/rules",
+                status(
+                    api.post(t.url("/api/v1/guidelines/rules"))
+                        .bearer_auth(&token)
+                        .json(&json!({"rule": {
+                            "name": format!("No jargon {n}"), "severity": "warn", "message": "Plain words, please",
+                            "kind": {"type": "banned_terms", "terms": ["synergy"]}, "scope": {"kinds": [], "networks": []}
+                        }}))
+                        .send()
+                        .await
+                        .expect("req"),
+                ),
+                expect(admin || role == "social", 201),
+            ),
+            (
+                "POST /api/v1/campaigns",
+                status(
+                    api.post(t.url("/api/v1/campaigns"))
+                        .bearer_auth(&token)
+                        .json(&json!({"name": format!("Campaign {n}")}))
+                        .send()
+                        .await
+                        .expect("req"),
+                ),
+                expect(admin || role == "social", 201),
+            ),
+            (
+                "POST /api/v1/messaging-goals",
+                status(
+                    api.post(t.url("/api/v1/messaging-goals"))
+                        .bearer_auth(&token)
+                        .json(&json!({"name": format!("Goal {n}")}))
+                        .send()
+                        .await
+                        .expect("req"),
+                ),
+                expect(admin || role == "social", 201),
+            ),
         ];
         let browser = t.sign_in(&email, "a long password").await;
         let page = |path: &'static str| {
@@ -157,6 +230,12 @@ async fn authorization_matrix_every_role_by_every_endpoint() {
             ("GET /people/new", page("/people/new").await, expect(admin, 200)),
             ("GET /people/import", page("/people/import").await, expect(admin, 200)),
             ("GET /audit", page("/audit").await, expect(admin, 200)),
+            ("GET /submit", page("/submit").await, 200),
+            ("GET /review", page("/review").await, 200),
+            ("GET /library", page("/library").await, 200),
+            ("GET /ideas", page("/ideas").await, 200),
+            ("GET /guidelines", page("/guidelines").await, 200),
+            ("GET /notifications", page("/notifications").await, 200),
         ];
         for (what, got, want) in cases.into_iter().chain(pages) {
             assert_eq!(got, want, "{role}: {what}");

@@ -4,6 +4,7 @@
 mod api;
 mod authz;
 mod contrib;
+mod contrib_more;
 mod flows;
 mod isolation;
 mod pages_contrib;
