@@ -324,11 +324,12 @@ async function hasVoted(page, idea) {
 // or a double submit would: the server must still count the vote once.
 async function voteAgainBehindTheButton(page, idea) {
   const form = voteButton(page, idea).locator('xpath=ancestor::form');
-  const status = await form.evaluate(async (f) => {
-    const res = await fetch(f.action, { method: 'POST', body: new URLSearchParams(new FormData(f)), redirect: 'manual' });
-    return res.type === 'opaqueredirect' ? 303 : res.status;
+  const { status, redirected, landed } = await form.evaluate(async (f) => {
+    const res = await fetch(f.action, { method: 'POST', body: new URLSearchParams(new FormData(f)) });
+    await res.text(); // read to the end, so the reload below does not abort it
+    return { status: res.status, redirected: res.redirected, landed: new URL(res.url).pathname };
   });
-  expect(status === 303, `a repeated vote is accepted and ignored (HTTP ${status})`);
+  expect(redirected && status === 200 && landed === '/ideas', `a repeated vote is accepted and ignored (back on ${landed}, HTTP ${status})`);
   await page.reload();
   await page.getByRole('heading', { name: 'Idea board', exact: true }).waitFor();
 }
