@@ -702,15 +702,6 @@ pub async fn review_queue(
     Ok(submissions::review_queue(&mut db, caller.org_id(), r, filter, after, limit.get() + 1).await?)
 }
 
-pub async fn review_queue_count(app: &App, caller: &Caller) -> Result<i64> {
-    let Ok(r) = reviewer(caller) else { return Ok(0) };
-    if !r.team && caller.actor.leads.is_empty() {
-        return Ok(0);
-    }
-    let mut db = app.store.conn().await?;
-    Ok(submissions::review_queue_count(&mut db, caller.org_id(), r).await?)
-}
-
 /// Approved content, searchable by everyone in the organization.
 pub async fn library(
     app: &App,

@@ -653,21 +653,6 @@ pub async fn review_queue(
     Ok(all)
 }
 
-/// How many items wait for the reviewer (for the navigation badge).
-pub async fn review_queue_count(db: &mut impl Db, org: OrgId, reviewer: Reviewer) -> Result<i64> {
-    const SQL: &str = "select count(*) from submissions s where s.org_id = $1 and (s.status = $2 or \
-         (s.status = 'lead_review' and s.author_id <> $3 and s.department_id in \
-         (select l.department_id from department_leads l where l.org_id = $1 and l.user_id = $3)))";
-    let team_stage = if reviewer.team { Status::TeamReview.as_str() } else { "-" };
-    let (n,): (i64,) = run!(db, |c| sqlx::query_as(SQL)
-        .bind(org.0)
-        .bind(team_stage)
-        .bind(reviewer.user.0)
-        .fetch_one(c)
-        .await)?;
-    Ok(n)
-}
-
 macro_rules! library_sql {
     ($search:literal) => {
         submission_sql!(
