@@ -88,14 +88,7 @@ async fn visible(app: &App, caller: &Caller, m: &Media) -> Result<bool> {
     for s in media::attached_to(&mut db, org, m.id).await? {
         let Some(sub) = submissions::get(&mut db, org, s).await? else { continue };
         let authors = submissions::authors(&mut db, org, s).await?;
-        let who = rules::Standing {
-            author: caller.actor.user_id.is_some_and(|me| authors.iter().any(|a| a.user_id == me)),
-            lead: sub.department_id.is_some_and(|d| caller.actor.leads.contains(&d)),
-            team: matches!(
-                caller.actor.role,
-                chorus_domain::Role::Social | chorus_domain::Role::Admin | chorus_domain::Role::Owner
-            ),
-        };
+        let who = crate::submissions::standing(caller, &sub, &authors);
         if rules::visible(sub.status, sub.kind, who) {
             return Ok(true);
         }

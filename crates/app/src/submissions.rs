@@ -62,7 +62,7 @@ fn team(role: Role) -> bool {
     matches!(role, Role::Social | Role::Admin | Role::Owner)
 }
 
-fn standing(caller: &Caller, s: &Submission, authors: &[Author]) -> Standing {
+pub(crate) fn standing(caller: &Caller, s: &Submission, authors: &[Author]) -> Standing {
     let a = &caller.actor;
     Standing {
         author: a.user_id.is_some_and(|me| authors.iter().any(|x| x.user_id == me)),

@@ -229,6 +229,23 @@ impl Step {
     }
 }
 
+impl FromStr for Step {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.trim() {
+            "submit" => Step::Submit,
+            "withdraw" => Step::Withdraw,
+            "archive" => Step::Archive,
+            other => Step::Decide(other.parse::<Decision>().map_err(|_| {
+                Invalid::new(
+                    "decision",
+                    "must be one of submit, approve, request_changes, reject, withdraw, archive",
+                )
+            })?),
+        })
+    }
+}
+
 /// Why a step was refused. `Forbidden` is about who is asking (HTTP 403); `Illegal` is about
 /// where the submission stands (HTTP 409) and lists what is possible from there.
 #[derive(Debug, Clone, PartialEq, Eq)]

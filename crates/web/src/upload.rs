@@ -25,19 +25,30 @@ pub async fn read_file_field(
             continue;
         }
         let name = field.file_name().map(str::to_owned);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| malformed())? {
-            if (bytes.len() + chunk.len()) as u64 > max {
-                return Err(Error::Upload(chorus_media::MediaError::TooLarge { class: None, limit: max }));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = read_capped(&mut field, max).await?;
         if name.as_deref().is_none_or(str::is_empty) && bytes.is_empty() {
             // A form submitted with no file chosen.
             return Err(missing());
         }
         return Ok((bytes, name));
     }
+}
+
+/// A file part's bytes, refused (413) as soon as they pass `max`.
+pub async fn read_capped(
+    field: &mut axum::extract::multipart::Field<'_>,
+    max: u64,
+) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|_| {
+        Error::from(chorus_domain::Invalid::new("file", "the upload was not a valid multipart body"))
+    })? {
+        if (bytes.len() + chunk.len()) as u64 > max {
+            return Err(Error::Upload(chorus_media::MediaError::TooLarge { class: None, limit: max }));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// The stored bytes with their sniffed type, `nosniff`, and a sandbox so that even a file a

@@ -1,7 +1,10 @@
 //! `/api/v1` for contribution and review (SPEC §6): media, submissions and their workflow, the
 //! review queue, the library, the idea board, guidelines, campaigns, notifications.
 
-use super::{PageQuery, cursor};
+use super::{
+    PageQuery, cursor,
+    dto::{present, rfc3339},
+};
 use crate::{
     AppState,
     error::{ApiError, Problem},
@@ -24,15 +27,11 @@ use chorus_domain::{
     pagination::{Cursor, Limit, Page},
     submission::{Decision, Kind, Status, Step},
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 const PROBLEM: &str = "application/problem+json";
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
 
 fn parse_time(raw: &Option<String>, field: &'static str) -> Result<Option<time::OffsetDateTime>, ApiError> {
     match raw.as_deref().filter(|s| !s.is_empty()) {
@@ -206,11 +205,6 @@ fn list(
 
 fn ms(t: Option<time::OffsetDateTime>) -> i64 {
     t.map_or(0, chorus_domain::clock::to_millis)
-}
-
-/// `Some(None)` for an explicit `null`, `None` when the field is absent.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -453,15 +447,9 @@ pub struct DecisionBody {
 }
 
 fn parse_step(s: &str) -> Result<Step, ApiError> {
-    match s.trim() {
-        "withdraw" => Ok(Step::Withdraw),
-        "archive" => Ok(Step::Archive),
-        other => Ok(Step::Decide(other.parse::<Decision>().map_err(|_| {
-            chorus_domain::Invalid::new(
-                "decision",
-                "must be one of approve, request_changes, reject, withdraw, archive",
-            )
-        })?)),
+    match s.parse::<Step>()? {
+        Step::Submit => Err(chorus_domain::Invalid::new("decision", "hand it in with POST …/submit").into()),
+        step => Ok(step),
     }
 }
 

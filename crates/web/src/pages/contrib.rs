@@ -171,16 +171,7 @@ async fn read_form(mut m: Multipart, max: u64) -> Result<FormFields, Error> {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let filename = field.file_name().map(str::to_owned);
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| bad())? {
-                if (bytes.len() + chunk.len()) as u64 > max {
-                    return Err(Error::Upload(chorus_media::MediaError::TooLarge {
-                        class: None,
-                        limit: max,
-                    }));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            let bytes = crate::upload::read_capped(&mut field, max).await?;
             // A file input left empty still sends a part with no name and no bytes.
             if !bytes.is_empty() || filename.as_deref().is_some_and(|n| !n.is_empty()) {
                 f.file = Some((bytes, filename));
@@ -389,15 +380,6 @@ pub struct StepForm {
     version: Option<i64>,
 }
 
-fn parse_step(s: &str) -> Result<Step, Error> {
-    Ok(match s {
-        "submit" => Step::Submit,
-        "withdraw" => Step::Withdraw,
-        "archive" => Step::Archive,
-        other => Step::Decide(other.parse::<Decision>()?),
-    })
-}
-
 /// A workflow step from the submission's page.
 pub async fn step(
     State(s): State<AppState>,
@@ -406,7 +388,7 @@ pub async fn step(
     PageForm(f): PageForm<StepForm>,
 ) -> Result<Response, PageError> {
     let result = async {
-        let step = parse_step(&f.step)?;
+        let step: Step = f.step.parse()?;
         submissions::step(&s.app, &user.me.caller, id, step, &f.comment, f.version).await
     }
     .await;
