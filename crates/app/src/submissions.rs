@@ -715,6 +715,8 @@ pub async fn library(
         return Err(chorus_domain::Invalid::new("q", "may be at most 200 characters").into());
     }
     let mut db = app.store.conn().await?;
+    // The library pages by library number; the cursor's id part is not needed.
+    let after = after.map(|c| c.key);
     Ok(submissions::library(&mut db, caller.org_id(), query, filter, after, limit.get() + 1).await?)
 }
 

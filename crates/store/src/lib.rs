@@ -209,6 +209,14 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the planner's statistics. PostgreSQL's autovacuum does this on its own, but
+    /// only some time after a bulk load, which is when a benchmark starts.
+    pub async fn analyze(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        run!(&mut c, |c| sqlx::query("analyze").execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,

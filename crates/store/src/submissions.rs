@@ -41,6 +41,9 @@ pub struct Submission {
     pub updated_at: OffsetDateTime,
     pub queued_at: Option<OffsetDateTime>,
     pub approved_at: Option<OffsetDateTime>,
+    /// The submission's place in the library: given the first time it is approved, never
+    /// changed. The library lists newest first by this number.
+    pub library_seq: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -69,6 +72,7 @@ struct Row {
     updated_at: i64,
     queued_at: Option<i64>,
     approved_at: Option<i64>,
+    library_seq: Option<i64>,
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -106,6 +110,7 @@ impl TryFrom<Row> for Submission {
             updated_at: from_millis(r.updated_at),
             queued_at: r.queued_at.map(from_millis),
             approved_at: r.approved_at.map(from_millis),
+            library_seq: r.library_seq,
         })
     }
 }
@@ -114,19 +119,29 @@ fn convert(rows: Vec<Row>) -> Result<Vec<Submission>> {
     rows.into_iter().map(Submission::try_from).collect()
 }
 
+/// The columns of a submission with the names shown beside it.
+macro_rules! submission_columns {
+    () => {
+        "select s.id, s.author_id, u.name as author_name, s.department_id, d.name as department_name, \
+         s.kind, s.status, s.title, s.body, s.link, s.tags, s.channels, s.campaign_id, \
+         c.name as campaign_name, s.version, s.revision, s.preview, s.promoted_from, s.vote_count, \
+         s.comment_count, s.created_at, s.updated_at, s.queued_at, s.approved_at, s.library_seq "
+    };
+}
+
+/// The joins that fetch those names.
+macro_rules! submission_joins {
+    () => {
+        "join users u on u.id = s.author_id \
+         left join departments d on d.id = s.department_id \
+         left join campaigns c on c.id = s.campaign_id "
+    };
+}
+
 /// The shared `select` of a submission with the names shown beside it, glued to a tail.
 macro_rules! submission_sql {
-    ($($tail:literal),+ $(,)?) => {
-        concat!(
-            "select s.id, s.author_id, u.name as author_name, s.department_id, d.name as department_name, \
-             s.kind, s.status, s.title, s.body, s.link, s.tags, s.channels, s.campaign_id, \
-             c.name as campaign_name, s.version, s.revision, s.preview, s.promoted_from, s.vote_count, \
-             s.comment_count, s.created_at, s.updated_at, s.queued_at, s.approved_at \
-             from submissions s join users u on u.id = s.author_id \
-             left join departments d on d.id = s.department_id \
-             left join campaigns c on c.id = s.campaign_id ",
-            $($tail),+
-        )
+    ($($tail:expr),+ $(,)?) => {
+        concat!(submission_columns!(), "from submissions s ", submission_joins!(), $($tail),+)
     };
 }
 
@@ -227,13 +242,30 @@ pub async fn set_status(
     to: Status,
     now: OffsetDateTime,
 ) -> Result<bool> {
-    // Entering a review stage restarts the waiting clock; approval is stamped once.
-    const SQL: &str = "update submissions set status = $4, version = version + 1, updated_at = $5, \
-         queued_at = case when $6 = 1 then $5 else queued_at end, \
-         approved_at = case when $7 = 1 and approved_at is null then $5 else approved_at end \
-         where org_id = $1 and id = $2 and version = $3";
+    // Entering a review stage restarts the waiting clock; approval is stamped once, and the
+    // first approval also gives the submission its library number (SQLite writes one at a
+    // time, so the next number is the largest plus one; PostgreSQL has a sequence).
+    macro_rules! set_status_sql {
+        ($next_seq:literal) => {
+            concat!(
+                "update submissions set status = $4, version = version + 1, updated_at = $5, \
+                 queued_at = case when $6 = 1 then $5 else queued_at end, \
+                 approved_at = case when $7 = 1 and approved_at is null then $5 else approved_at end, \
+                 library_seq = case when $7 = 1 and library_seq is null then ",
+                $next_seq,
+                " else library_seq end \
+                 where org_id = $1 and id = $2 and version = $3"
+            )
+        };
+    }
+    const SQLITE: &str = set_status_sql!("(select coalesce(max(library_seq), 0) + 1 from submissions)");
+    const POSTGRES: &str = set_status_sql!("nextval('submissions_library_seq')");
+    let sql = match db.ex() {
+        crate::Ex::Sqlite(_) => SQLITE,
+        crate::Ex::Postgres(_) => POSTGRES,
+    };
     let flag = |b: bool| i64::from(b);
-    let done = run!(db, |c| sqlx::query(SQL)
+    let done = run!(db, |c| sqlx::query(sql)
         .bind(org.0)
         .bind(id.0)
         .bind(expected_version)
@@ -653,46 +685,64 @@ pub async fn review_queue(
     Ok(all)
 }
 
-macro_rules! library_sql {
-    ($search:literal) => {
-        submission_sql!(
-            "where s.org_id = $1 and s.status in ('approved', 'scheduled', 'published') ",
-            $search,
-            "and ($3 is null or s.department_id = $3) and ($4 is null or s.kind = $4) \
-             and ($5 is null or s.campaign_id = $5) \
-             and ($6 is null or exists (select 1 from submission_tags t where t.submission_id = s.id and t.tag = $6)) \
-             and ($7 is null or s.approved_at >= $7) and ($8 is null or s.approved_at <= $8) \
-             and (s.approved_at < $9 or (s.approved_at = $9 and s.id < $10)) \
-             order by s.approved_at desc, s.id desc limit $11"
-        )
+/// The library's filters after the `where`; `$2` is the search and `$9` the cursor, placed
+/// by each variant.
+macro_rules! library_filters {
+    () => {
+        "s.org_id = $1 and s.status in ('approved', 'scheduled', 'published') \
+         and ($3 is null or s.department_id = $3) and ($4 is null or s.kind = $4) \
+         and ($5 is null or s.campaign_id = $5) \
+         and ($6 is null or exists (select 1 from submission_tags t where t.submission_id = s.id and t.tag = $6)) \
+         and ($7 is null or s.approved_at >= $7) and ($8 is null or s.approved_at <= $8) "
     };
 }
 
-/// Approved content, newest approval first, optionally matching every word of `query`.
+/// Library search on SQLite, driven by the full-text index.
+const LIBRARY_SEARCH_SQLITE: &str = concat!(
+    submission_columns!(),
+    // `cross join` fixes the order: SQLite would otherwise carry `f.rowid < $9` over to
+    // `s.library_seq` and walk the library, running the full-text match once per row.
+    "from library_fts f cross join submissions s on s.library_seq = f.rowid ",
+    submission_joins!(),
+    "where library_fts match $2 and f.rowid < $9 and ",
+    library_filters!(),
+    "order by f.rowid desc limit $10"
+);
+
+/// Approved content, newest approval first (by library number), optionally matching every
+/// word of `query`. `after` is the library number of the last item of the previous page.
 pub async fn library(
     db: &mut impl Db,
     org: OrgId,
     query: Option<&str>,
     filter: &Filter,
-    after: Option<Cursor>,
+    after: Option<i64>,
     limit: u32,
 ) -> Result<Vec<Submission>> {
-    // The one dialect branch here: full-text search. SQLite matches the FTS5 index (the query
-    // is rewritten into quoted terms, so no user input is FTS syntax); PostgreSQL matches the
+    // The one dialect branch here: full-text search. SQLite walks the FTS5 index backwards by
+    // its rowid, which is the library number, so it stops after a page of matches (the query is
+    // rewritten into quoted terms, so no user input is FTS syntax); PostgreSQL matches the
     // generated tsvector. Both use simple, unstemmed, case-folded words.
-    const ALL: &str = library_sql!("and ($2 is null or $2 is not null) ");
-    const SQLITE: &str =
-        library_sql!("and s.rowid in (select rowid from submissions_fts where submissions_fts match $2) ");
-    const POSTGRES: &str = library_sql!("and s.search @@ plainto_tsquery('simple', $2) ");
+    const ALL: &str = submission_sql!(
+        "where ",
+        library_filters!(),
+        "and ($2 is null or $2 is not null) and s.library_seq < $9 order by s.library_seq desc limit $10"
+    );
+    const POSTGRES: &str = submission_sql!(
+        "where ",
+        library_filters!(),
+        "and s.search @@ plainto_tsquery('simple', $2) and s.library_seq < $9 \
+         order by s.library_seq desc limit $10"
+    );
     let query = query.map(str::trim).filter(|q| !q.is_empty());
     let fts_query = query.map(sqlite_match_query);
     if fts_query.as_deref() == Some("") {
         return Ok(Vec::new());
     }
-    let after = after.unwrap_or(Cursor { key: i64::MAX, id: Uuid::max() });
+    let after = after.unwrap_or(i64::MAX);
     let rows = match db.ex() {
         crate::Ex::Sqlite(c) => {
-            sqlx::query_as::<_, Row>(if query.is_some() { SQLITE } else { ALL })
+            sqlx::query_as::<_, Row>(if query.is_some() { LIBRARY_SEARCH_SQLITE } else { ALL })
                 .bind(org.0)
                 .bind(fts_query.as_deref())
                 .bind(filter.department.map(|d| d.0))
@@ -701,8 +751,7 @@ pub async fn library(
                 .bind(filter.tag.as_deref())
                 .bind(filter.since.map(to_millis))
                 .bind(filter.until.map(to_millis))
-                .bind(after.key)
-                .bind(after.id)
+                .bind(after)
                 .bind(i64::from(limit))
                 .fetch_all(c)
                 .await?
@@ -717,8 +766,7 @@ pub async fn library(
                 .bind(filter.tag.as_deref())
                 .bind(filter.since.map(to_millis))
                 .bind(filter.until.map(to_millis))
-                .bind(after.key)
-                .bind(after.id)
+                .bind(after)
                 .bind(i64::from(limit))
                 .fetch_all(c)
                 .await?
@@ -849,5 +897,39 @@ mod tests {
         assert_eq!(sqlite_match_query("\"NEAR(a b)\" OR *"), "\"NEAR\" \"a\" \"b\" \"OR\"");
         assert_eq!(sqlite_match_query("---"), "");
         assert_eq!(sqlite_match_query("Straße café"), "\"Straße\" \"café\"");
+    }
+
+    /// Library search must walk the full-text index in library order and stop after a page.
+    /// The other join order runs the match once per library row: seconds at 100,000 rows.
+    #[tokio::test]
+    async fn sqlite_library_search_is_driven_by_the_full_text_index() {
+        let dir = std::env::temp_dir().join(format!("chorus-plan-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store =
+            crate::Store::connect(&format!("sqlite://{}", dir.join("t.db").display())).await.expect("db");
+        store.migrate().await.expect("migrate");
+        let mut conn = store.conn().await.expect("conn");
+        let crate::Ex::Sqlite(c) = conn.ex() else { unreachable!("sqlite") };
+        let sql = format!("explain query plan {LIBRARY_SEARCH_SQLITE}");
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(Uuid::nil())
+            .bind("\"word\"")
+            .bind(None::<Uuid>)
+            .bind(None::<&str>)
+            .bind(None::<Uuid>)
+            .bind(None::<&str>)
+            .bind(None::<i64>)
+            .bind(None::<i64>)
+            .bind(i64::MAX)
+            .bind(26_i64)
+            .fetch_all(c)
+            .await
+            .expect("plan");
+        let steps: Vec<&str> = plan.iter().map(|(.., detail)| detail.as_str()).collect();
+        assert!(steps[0].starts_with("SCAN f VIRTUAL TABLE"), "{steps:?}");
+        assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:?}");
+        drop(conn);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

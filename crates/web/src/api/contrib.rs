@@ -783,7 +783,7 @@ pub async fn library(
     let filter = filter_of(&q)?;
     let rows =
         submissions::library(&s.app, &me.caller, q.q.as_deref(), &filter, cursor(&q.cursor)?, limit).await?;
-    Ok(Json(list(rows, limit, |s| ms(s.approved_at), s.app.now())))
+    Ok(Json(list(rows, limit, |s| s.library_seq.unwrap_or(0), s.app.now())))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -848,10 +848,7 @@ pub async fn library(
     let items =
         submissions::library(&s.app, caller, q.q.as_deref(), &filter, parse_cursor(&q.cursor)?, limit)
             .await?;
-    let page = Page::from_overfetch(items, limit, |s| Cursor {
-        key: s.approved_at.map_or(0, chorus_domain::clock::to_millis),
-        id: s.id.0,
-    });
+    let page = Page::from_overfetch(items, limit, |s| Cursor { key: s.library_seq.unwrap_or(0), id: s.id.0 });
     let departments =
         chorus_app::departments::list(&s.app, caller).await?.into_iter().map(|d| (d.id, d.name)).collect();
     let campaigns = campaigns::campaigns(&s.app, caller).await?.into_iter().map(|c| (c.id, c.name)).collect();

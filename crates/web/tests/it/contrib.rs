@@ -1023,6 +1023,38 @@ async fn library_search_takes_any_text_and_shows_only_approved_work() {
     w.get(&w.ivy, &format!("/api/v1/library?q={}", "a".repeat(201))).await.problem(422, "invalid");
 }
 
+#[tokio::test]
+async fn the_library_lists_newest_approval_first_and_pages_with_and_without_a_search() {
+    let w = setup().await;
+    let mut handed_in = Vec::new();
+    for name in ["Alpha", "Bravo", "Charlie"] {
+        handed_in.push(id_of(&w.submitted_photo(&format!("{name} harbour crossing")).await));
+    }
+    // Approved in another order than handed in: Bravo, Charlie, then Alpha.
+    for i in [1, 2, 0] {
+        w.t.clock.advance(time::Duration::minutes(1));
+        w.decide(&w.sam, &handed_in[i], "approve", "").await.expect(200);
+    }
+    let newest_first = [handed_in[0].clone(), handed_in[2].clone(), handed_in[1].clone()];
+    for path in ["/api/v1/library?limit=2", "/api/v1/library?q=harbour&limit=2"] {
+        let first = w.get(&w.ivy, path).await.expect(200);
+        assert_eq!(ids(&first), newest_first[..2], "{path}");
+        let cursor = first["next_cursor"].as_str().expect("a next page");
+        let second = w.get(&w.ivy, &format!("{path}&cursor={cursor}")).await.expect(200);
+        assert_eq!(ids(&second), newest_first[2..], "{path}");
+        assert_eq!(second["next_cursor"], Value::Null, "{path}");
+    }
+
+    // The social team adapts an approved caption: search follows the new words at once.
+    let bravo = w.submission(&w.sam, &handed_in[1]).await;
+    let body = json!({"version": bravo["version"], "body": "Bravo ferry at dawn"});
+    w.patch(&w.sam, &format!("/api/v1/submissions/{}", handed_in[1]), body).await.expect(200);
+    assert_eq!(ids(&w.get(&w.ivy, "/api/v1/library?q=ferry").await.expect(200)), [handed_in[1].clone()]);
+    assert_eq!(ids(&w.get(&w.ivy, "/api/v1/library?q=harbour").await.expect(200)), newest_first[..2]);
+    // Its place in the library does not move with the edit.
+    assert_eq!(ids(&w.get(&w.ivy, "/api/v1/library").await.expect(200)), newest_first);
+}
+
 // ---- Found while writing these tests (see the report) ------------------------------------------
 
 /// A reviewer who decides on an old version must be shown the current one, whatever happened
