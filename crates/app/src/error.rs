@@ -23,6 +23,9 @@ pub enum Error {
     /// A write based on an old version of a submission: refused, with the current one to show.
     #[error("{message}")]
     Changed { message: String, current: Box<chorus_store::submissions::Submission> },
+    /// A time that breaks a channel's cadence guard, with the next time that would not.
+    #[error("{message}")]
+    Cadence { message: String, next_free: Option<time::OffsetDateTime> },
     /// An upload refused for its size, type or content.
     #[error(transparent)]
     Upload(chorus_media::MediaError),
@@ -60,6 +63,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::Conflict(_) => "conflict",
             Error::Changed { .. } => "changed",
+            Error::Cadence { .. } => "cadence",
             Error::Upload(_) => "upload_refused",
             Error::Gone(_) => "gone",
             Error::TooManyRequests { .. } => "too_many_requests",

@@ -16,6 +16,8 @@ pub mod notify;
 pub mod orgs;
 pub mod people;
 pub mod previews;
+pub mod publishing;
+pub mod secrets;
 pub mod security;
 pub mod sessions;
 pub mod settings;
@@ -52,6 +54,9 @@ pub struct Config {
     pub media_limits: chorus_media::Limits,
     /// How link previews are fetched (tests allow loopback).
     pub previews: chorus_networks::preview::PreviewPolicy,
+    /// The keys that seal network credentials (see `secrets`). `Config::new` makes a
+    /// throw-away one; the binary loads the real keyring.
+    pub secrets: secrets::Keyring,
 }
 
 impl Config {
@@ -67,6 +72,7 @@ impl Config {
             email_notifications: false,
             media_limits: chorus_media::Limits::default(),
             previews: chorus_networks::preview::PreviewPolicy::default(),
+            secrets: secrets::Keyring::ephemeral(),
         }
     }
 }
@@ -95,6 +101,16 @@ impl App {
         mail::register(&mut registry, Arc::clone(&mailer));
         let fetcher = chorus_networks::preview::PreviewFetcher::new(config.previews.clone());
         previews::register(&mut registry, store.clone(), fetcher);
+        match publishing::Publisher::new(
+            store.clone(),
+            Arc::clone(&clock),
+            config.secrets.clone(),
+            Arc::clone(&media),
+            config.base_url.clone(),
+        ) {
+            Ok(publisher) => publishing::register(&mut registry, publisher),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "Publishing is off: no HTTP client"),
+        }
         let queue = Queue::new(store.clone(), Arc::clone(&clock), registry, config.jobs);
         Self { store, clock, mailer, queue, media, config: Arc::new(config) }
     }

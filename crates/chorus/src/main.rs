@@ -323,10 +323,24 @@ fn build_app(
         pdf: content.max_pdf_mb * mib,
     };
     config.previews.allow_private = content.allow_private_previews;
+    config.secrets = keyring(storage)?;
     let media_dir = storage.data_dir.join("media");
     let media = chorus_media::DiskStore::new(&media_dir)
         .with_context(|| format!("create media folder {}", media_dir.display()))?;
     Ok(App::new(store, Arc::new(SystemClock), mailer(mail)?, Arc::new(media), config))
+}
+
+/// The keys that seal channel credentials: `CHORUS_SECRET_KEYS` (every instance of a scaled-out
+/// deployment needs the same ones), else `secret-keys` in the data folder, created on first use.
+fn keyring(storage: &Storage) -> anyhow::Result<chorus_app::secrets::Keyring> {
+    match std::env::var("CHORUS_SECRET_KEYS").ok().filter(|k| !k.trim().is_empty()) {
+        Some(keys) => chorus_app::secrets::Keyring::parse(&keys).context("read CHORUS_SECRET_KEYS"),
+        None => {
+            std::fs::create_dir_all(&storage.data_dir)
+                .with_context(|| format!("create data folder {}", storage.data_dir.display()))?;
+            chorus_app::secrets::Keyring::load_or_create(&storage.data_dir.join("secret-keys"))
+        }
+    }
 }
 
 fn cli_error(e: chorus_app::Error) -> anyhow::Error {

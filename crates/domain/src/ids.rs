@@ -70,4 +70,8 @@ typed_id!(
     /// A brand-guideline rule.
     RuleId,
     NotificationId,
+    /// A company account on a network (or the built-in blog, or a webhook).
+    ChannelId,
+    /// One submission placed on one channel.
+    PostId,
 );

@@ -5,6 +5,7 @@
 //! as the sign-in throttle. The other crates parse at their edges into these types and then trust
 //! them.
 
+pub mod cadence;
 pub mod clock;
 pub mod error;
 pub mod guidelines;
@@ -12,6 +13,7 @@ pub mod ids;
 pub mod pagination;
 pub mod people;
 pub mod policy;
+pub mod publishing;
 pub mod role;
 pub mod settings;
 pub mod submission;

@@ -72,6 +72,10 @@ pub enum Action {
     ManageGuidelines,
     /// Change organization settings (such as the department-lead review stage).
     ManageSettings,
+    /// Add company channels and tune their cadence; see the publishing calendar's details.
+    ManageChannels,
+    /// Turn approved content into posts, schedule, reschedule and cancel them.
+    SchedulePosts,
 }
 
 /// Why an action was refused; safe to show to the person who asked.
@@ -90,6 +94,9 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ManageDepartments | Action::ViewAuditLog | Action::ManageSettings => {
             admin.then_some(()).ok_or(only_admins)
         }
+        Action::ManageChannels | Action::SchedulePosts => (admin || actor.role == Role::Social)
+            .then_some(())
+            .ok_or(Denied("only the social media team, owners and admins can do this")),
         Action::ManageGuidelines => (admin || actor.role == Role::Social)
             .then_some(())
             .ok_or(Denied("only the social media team, owners and admins can do this")),
@@ -173,6 +180,16 @@ mod tests {
             assert_eq!(authorize(&a, Action::ManageDepartments).is_ok(), expected, "{role}");
             assert_eq!(authorize(&a, Action::ViewAuditLog).is_ok(), expected, "{role}");
             assert_eq!(authorize(&a, Action::ManageSettings).is_ok(), expected, "{role}");
+            assert_eq!(
+                authorize(&a, Action::ManageChannels).is_ok(),
+                expected || role == Role::Social,
+                "{role}"
+            );
+            assert_eq!(
+                authorize(&a, Action::SchedulePosts).is_ok(),
+                expected || role == Role::Social,
+                "{role}"
+            );
             assert_eq!(
                 authorize(&a, Action::ManageGuidelines).is_ok(),
                 expected || role == Role::Social,

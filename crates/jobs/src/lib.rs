@@ -33,6 +33,17 @@ pub async fn enqueue<J: Job>(
     org: Option<OrgId>,
     now: OffsetDateTime,
 ) -> anyhow::Result<JobId> {
+    enqueue_at(db, job, org, now, now).await
+}
+
+/// Adds a job that becomes due at `run_at` (a scheduled post), inside the caller's transaction.
+pub async fn enqueue_at<J: Job>(
+    db: &mut impl Db,
+    job: &J,
+    org: Option<OrgId>,
+    run_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> anyhow::Result<JobId> {
     let id = JobId::new();
     let payload = serde_json::to_string(job).context("serialize job payload")?;
     sql::enqueue(
@@ -42,7 +53,7 @@ pub async fn enqueue<J: Job>(
             org_id: org,
             kind: J::KIND,
             payload: &payload,
-            run_at: now,
+            run_at,
             max_attempts: J::MAX_ATTEMPTS,
             now,
         },
@@ -52,11 +63,26 @@ pub async fn enqueue<J: Job>(
     Ok(id)
 }
 
-/// How long to wait before attempt `n + 1` after attempt `n` failed: 2 s, 4 s, 8 s, … up to an hour.
+/// How long to wait before attempt `n + 1` after attempt `n` failed: about 2 s, 4 s, 8 s, … up to
+/// an hour, each stretched by up to a quarter at random so retries of many jobs that failed
+/// together (a network outage) do not return together.
 pub fn backoff(attempts: i64) -> time::Duration {
+    let base = backoff_base(attempts);
+    let mut byte = [0u8; 1];
+    let jitter = if getrandom::fill(&mut byte).is_ok() { f64::from(byte[0]) / 255.0 * 0.25 } else { 0.0 };
+    base + base * jitter
+}
+
+fn backoff_base(attempts: i64) -> time::Duration {
     let exp = u32::try_from(attempts.clamp(1, 12)).unwrap_or(12);
     time::Duration::seconds((1_i64 << exp).min(3600))
 }
+
+/// A handler's error meaning "try again after this long" (a network's `429` with `Retry-After`):
+/// the retry waits at least that long instead of the usual back-off.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("asked to retry after {} s", .0.as_secs())]
+pub struct RetryAfter(pub Duration);
 
 type BoxFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 type HandlerFn = Arc<dyn Fn(String) -> BoxFuture + Send + Sync>;
@@ -233,7 +259,13 @@ impl Queue {
             Ok(()) => (sql::complete(&mut conn, job.id, job.lease_token).await?, Outcome::Done),
             Err(e) => {
                 let error = format!("{e:#}");
-                let retry_at = (job.attempts < job.max_attempts).then(|| now + backoff(job.attempts));
+                let wait = match e.downcast_ref::<RetryAfter>() {
+                    Some(RetryAfter(asked)) => time::Duration::try_from(*asked)
+                        .unwrap_or(time::Duration::HOUR)
+                        .max(time::Duration::SECOND),
+                    None => backoff(job.attempts),
+                };
+                let retry_at = (job.attempts < job.max_attempts).then(|| now + wait);
                 let outcome = if retry_at.is_some() { Outcome::Retry } else { Outcome::Dead };
                 if outcome == Outcome::Dead {
                     tracing::error!(error = %error, "Job {} failed for good after {} attempts", job.kind, job.attempts);
@@ -268,9 +300,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(1), time::Duration::seconds(2));
-        assert_eq!(backoff(2), time::Duration::seconds(4));
-        assert_eq!(backoff(30), time::Duration::seconds(3600));
+    fn backoff_doubles_is_capped_and_jittered() {
+        assert_eq!(backoff_base(1), time::Duration::seconds(2));
+        assert_eq!(backoff_base(2), time::Duration::seconds(4));
+        assert_eq!(backoff_base(30), time::Duration::seconds(3600));
+        for attempts in [1, 5, 30] {
+            let b = backoff(attempts);
+            assert!(b >= backoff_base(attempts) && b <= backoff_base(attempts) * 1.25, "{b}");
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Connectors to the world outside Chorus. For now: e-mail, and link previews fetched from the
-//! web. The social networks arrive with publishing; each sits behind a trait so tests and `--demo`
-//! can use local stand-ins.
+//! Connectors to the world outside Chorus: e-mail, link previews fetched from the web, and the
+//! publishing connectors (`publish`), each behind a trait so tests and `--demo` can use local
+//! stand-ins.
 
 pub mod mail;
 pub mod preview;
+pub mod publish;

@@ -16,7 +16,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::Conflict(_) | Error::Changed { .. } => StatusCode::CONFLICT,
+        Error::Conflict(_) | Error::Changed { .. } | Error::Cadence { .. } => StatusCode::CONFLICT,
         Error::Upload(u) => StatusCode::from_u16(u.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
         Error::Gone(_) => StatusCode::GONE,
         Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -53,6 +53,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub current: Option<serde_json::Value>,
+    /// For `cadence`: the next time the channel's cadence guard allows (RFC 3339), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_free_slot: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -75,6 +78,7 @@ pub fn problem(
         code: code.to_owned(),
         errors,
         current: None,
+        next_free_slot: None,
     };
     let mut res = (status, Json(body)).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
@@ -109,6 +113,23 @@ impl From<Error> for ApiError {
                 code: e.code().to_owned(),
                 errors: vec![],
                 current: Some(crate::api::current_json(current)),
+                next_free_slot: None,
+            };
+            res = (status, Json(body)).into_response();
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        }
+        if let Error::Cadence { next_free, .. } = &e {
+            let body = Problem {
+                kind: format!("urn:chorus:problem:{}", e.code()),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: e.to_string(),
+                code: e.code().to_owned(),
+                errors: vec![],
+                current: None,
+                next_free_slot: next_free
+                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
             };
             res = (status, Json(body)).into_response();
             res.headers_mut()

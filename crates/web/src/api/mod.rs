@@ -3,6 +3,7 @@
 
 mod contrib;
 mod dto;
+mod publish;
 
 /// The current version of a submission, for a 409 body.
 pub fn current_json(s: &chorus_app::submissions::Submission) -> serde_json::Value {
@@ -80,6 +81,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(contrib::list_pillars, contrib::create_pillar))
         .routes(routes!(contrib::list_notifications))
         .routes(routes!(contrib::read_notifications))
+        .routes(routes!(publish::list_channels, publish::create_channel))
+        .routes(routes!(publish::list_posts, publish::create_post))
+        .routes(routes!(publish::get_post))
+        .routes(routes!(publish::calendar_ics))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

@@ -8,3 +8,4 @@ mod contrib_more;
 mod flows;
 mod isolation;
 mod pages_contrib;
+mod publish;

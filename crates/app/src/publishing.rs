@@ -1,0 +1,558 @@
+//! Channels, posts and the publish job (SPEC §2 steps 4–5).
+//!
+//! Exactly once in effect (see `docs/publishing.md`): a post is marked `publishing`, with the
+//! time, in a committed write *before* the network is called. A post found `publishing` later
+//! has an attempt whose outcome is unknown; it is retried only where the network deduplicates
+//! repeats, otherwise looked up on the network, and where the network cannot be asked it is
+//! parked as `unconfirmed` for a person to decide.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use chorus_domain::{
+    Action, ChannelId, Clock, Invalid, PostId, SubmissionId, authorize,
+    cadence::Cadence,
+    clock::to_millis,
+    guidelines::{Limits, measure},
+    publishing::{ChannelNetwork, PostStatus, caption_for_post, fit},
+    submission::Status,
+};
+use chorus_jobs::{Job, Registry, RetryAfter};
+use chorus_media::{MediaVariant, ObjectKey, ObjectStore};
+use chorus_networks::publish::{
+    Connector, Image, Lookup, Outbound, PublishError, Published, RetrySafety, http_client,
+    mastodon::Mastodon, webhook::Webhook,
+};
+use chorus_store::{Db, Store, channels, posts, submissions};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use chorus_store::{channels::Channel, posts::Post};
+
+use crate::{
+    App, Error, Problems, Result,
+    audit::{self, Entry},
+    me::Caller,
+    secrets::Keyring,
+};
+
+/// What the social team fills in to add a channel.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelInput {
+    pub network: String,
+    pub name: String,
+    pub base_url: Option<String>,
+    /// Network credentials as given (field names per network, see `ChannelNetwork::credential_fields`).
+    pub credentials: serde_json::Map<String, serde_json::Value>,
+    pub cadence: Option<Cadence>,
+}
+
+fn credentials_context(id: ChannelId) -> String {
+    format!("channel:{}:credentials", id.0)
+}
+
+/// Networks whose connector is built; the others are refused at creation with a clear message
+/// rather than accepted and failing at publish time.
+fn available(network: ChannelNetwork) -> bool {
+    matches!(network, ChannelNetwork::Mastodon | ChannelNetwork::Webhook | ChannelNetwork::Blog)
+}
+
+pub async fn create_channel(app: &App, caller: &Caller, input: ChannelInput) -> Result<Channel> {
+    authorize(&caller.actor, Action::ManageChannels)?;
+    let mut p = Problems::default();
+    let network = p.check(input.network.parse::<ChannelNetwork>());
+    let name = input.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        p.check::<()>(Err(Invalid::new("name", "is required (at most 100 characters)")));
+    }
+    let base_url = input.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned);
+    if let Some(u) = &base_url {
+        p.check(http_url(u, "base_url"));
+    }
+    let cadence = input.cadence.unwrap_or_default();
+    p.check(cadence.validate());
+    let mut credentials = serde_json::Map::new();
+    if let Some(network) = network {
+        if !available(network) {
+            p.check::<()>(Err(Invalid::new(
+                "network",
+                format!("{} channels are not available yet on this server", network.label()),
+            )));
+        }
+        if network == ChannelNetwork::Mastodon && base_url.is_none() {
+            p.check::<()>(Err(Invalid::new(
+                "base_url",
+                "is the Mastodon instance, e.g. https://mastodon.social",
+            )));
+        }
+        for field in network.credential_fields() {
+            match input.credentials.get(*field).and_then(|v| v.as_str()).map(str::trim) {
+                Some(v) if !v.is_empty() && v.len() <= 4096 => {
+                    credentials.insert((*field).to_owned(), v.into());
+                }
+                _ => {
+                    p.check::<()>(Err(Invalid::new("credentials", format!("{field} is required"))));
+                }
+            }
+        }
+        if network == ChannelNetwork::Webhook
+            && let Some(url) = credentials.get("url").and_then(|v| v.as_str())
+        {
+            p.check(http_url(url, "credentials"));
+        }
+    }
+    p.finish()?;
+    let network = network.expect("checked");
+    let id = ChannelId::new();
+    let now = app.now();
+    let sealed = app
+        .config
+        .secrets
+        .seal(&credentials_context(id), serde_json::Value::Object(credentials).to_string().as_bytes());
+    let cadence_json = serde_json::to_string(&cadence).context("cadence as JSON")?;
+    let mut tx = app.store.tx().await?;
+    channels::insert(
+        &mut tx,
+        caller.org_id(),
+        &channels::NewChannel {
+            id,
+            network: network.as_str(),
+            name: &name,
+            base_url: base_url.as_deref(),
+            sealed_credentials: &sealed,
+            cadence: &cadence_json,
+            created_by: caller.actor.user_id,
+        },
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        caller.org_id(),
+        caller,
+        now,
+        Entry::new("channel.created")
+            .target("channel", id)
+            .detail(serde_json::json!({"network": network.as_str(), "name": name})),
+    )
+    .await?;
+    let channel = channels::get(&mut tx, caller.org_id(), id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(channel)
+}
+
+fn http_url(s: &str, field: &'static str) -> std::result::Result<(), Invalid> {
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(Invalid::new(field, "must be an http(s) URL")),
+    }
+}
+
+/// Every channel of the organization: anyone signed in may see where the company posts.
+pub async fn channels(app: &App, caller: &Caller) -> Result<Vec<Channel>> {
+    let mut db = app.store.conn().await?;
+    Ok(channels::list(&mut db, caller.org_id()).await?)
+}
+
+pub async fn channel(app: &App, caller: &Caller, id: ChannelId) -> Result<Channel> {
+    let mut db = app.store.conn().await?;
+    channels::get(&mut db, caller.org_id(), id).await?.ok_or(Error::NotFound)
+}
+
+pub fn cadence_of(channel: &Channel) -> Cadence {
+    serde_json::from_str(&channel.cadence).unwrap_or_default()
+}
+
+/// What the social team fills in to place content on a channel.
+#[derive(Debug, Clone)]
+pub struct PostInput {
+    pub submission_id: SubmissionId,
+    pub channel_id: ChannelId,
+    /// `None`: the caption, shortened to fit the network.
+    pub text: Option<String>,
+    /// `None`: the channel's next free slot.
+    pub scheduled_at: Option<OffsetDateTime>,
+}
+
+/// Posts may be placed from now on; a little slack covers the time a form takes to send.
+const PAST_SLACK: time::Duration = time::Duration::minutes(1);
+
+pub async fn create_post(app: &App, caller: &Caller, input: PostInput) -> Result<Post> {
+    authorize(&caller.actor, Action::SchedulePosts)?;
+    let org = caller.org_id();
+    let now = app.now();
+    let mut tx = app.store.tx().await?;
+    let submission = submissions::get(&mut tx, org, input.submission_id).await?.ok_or(Error::NotFound)?;
+    // What the caller may not see does not exist for them (a private draft, say).
+    let authors = submissions::authors(&mut tx, org, submission.id).await?;
+    let standing = crate::submissions::standing(caller, &submission, &authors);
+    if !chorus_domain::submission::visible(submission.status, submission.kind, standing) {
+        return Err(Error::NotFound);
+    }
+    if !matches!(submission.status, Status::Approved | Status::Scheduled | Status::Published) {
+        return Err(Error::Conflict(format!(
+            "only approved content can be posted; this is {}",
+            submission.status.as_str().replace('_', " ")
+        )));
+    }
+    let channel = channels::get(&mut tx, org, input.channel_id)
+        .await?
+        .ok_or_else(|| Error::from(Invalid::new("channel_id", "is not a channel of this organization")))?;
+    let network: ChannelNetwork = channel.network.parse()?;
+    let settings =
+        chorus_domain::settings::OrgSettings::from_json(&chorus_store::settings::get(&mut tx, org).await?);
+    let limits = Limits::default().with_mastodon(settings.mastodon_limit);
+    let text = match input.text.as_deref().map(str::trim) {
+        Some(t) => t.to_owned(),
+        None => {
+            let caption = caption_for_post(&submission.body, submission.link.as_deref());
+            match network.counted_as() {
+                Some(n) => fit(&caption, n, &limits),
+                None => caption,
+            }
+        }
+    };
+    if text.is_empty() && network != ChannelNetwork::Blog {
+        return Err(Invalid::new("text", "is empty").into());
+    }
+    if text.len() > 100_000 {
+        return Err(Invalid::new("text", "is too long").into());
+    }
+    if let Some(n) = network.counted_as() {
+        let length = measure(n, &text, &limits);
+        if !length.fits {
+            return Err(Invalid::new(
+                "text",
+                format!(
+                    "is {} long as {} counts it; the limit is {}",
+                    length.length,
+                    n.label(),
+                    length.limit
+                ),
+            )
+            .into());
+        }
+    }
+    let cadence = cadence_of(&channel);
+    let taken =
+        posts::taken_slots(&mut tx, channel.id, now - time::Duration::days(2), far_future(now), None).await?;
+    let scheduled_at = match input.scheduled_at {
+        Some(at) => {
+            if at < now - PAST_SLACK {
+                return Err(Invalid::new("scheduled_at", "is in the past").into());
+            }
+            if let Err(refusal) = cadence.check(at, &taken) {
+                return Err(Error::Cadence {
+                    message: format!("{} on {}", refusal.reason, channel.name),
+                    next_free: refusal.next_free,
+                });
+            }
+            at
+        }
+        None => cadence.next_free(now, &taken).ok_or_else(|| Error::Cadence {
+            message: format!("{} has no free slot in the next year", channel.name),
+            next_free: None,
+        })?,
+    };
+    let id = PostId::new();
+    posts::insert(
+        &mut tx,
+        org,
+        &posts::NewPost {
+            id,
+            submission_id: submission.id,
+            channel_id: channel.id,
+            text: &text,
+            scheduled_at,
+            created_by: caller.actor.user_id,
+        },
+        now,
+    )
+    .await?;
+    if submission.status == Status::Approved {
+        submissions::set_status(&mut tx, org, submission.id, submission.version, Status::Scheduled, now)
+            .await?;
+    }
+    chorus_jobs::enqueue_at(
+        &mut tx,
+        &PublishPost { post: id, scheduled_at: to_millis(scheduled_at) },
+        Some(org),
+        scheduled_at,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        org,
+        caller,
+        now,
+        Entry::new("post.scheduled").target("post", id).detail(serde_json::json!({
+            "submission": submission.id, "channel": channel.id, "scheduled_at": to_millis(scheduled_at)
+        })),
+    )
+    .await?;
+    let post = posts::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    app.queue.wake();
+    Ok(post)
+}
+
+fn far_future(now: OffsetDateTime) -> OffsetDateTime {
+    now + time::Duration::days(chorus_domain::cadence::HORIZON_DAYS + 2)
+}
+
+pub async fn post(app: &App, caller: &Caller, id: PostId) -> Result<Post> {
+    let mut db = app.store.conn().await?;
+    posts::get(&mut db, caller.org_id(), id).await?.ok_or(Error::NotFound)
+}
+
+pub async fn posts_between(
+    app: &App,
+    caller: &Caller,
+    channel: Option<ChannelId>,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<Vec<Post>> {
+    if to <= from || to - from > time::Duration::days(400) {
+        return Err(Invalid::new("to", "must be after from, at most 400 days").into());
+    }
+    let mut db = app.store.conn().await?;
+    Ok(posts::between(&mut db, caller.org_id(), channel, from, to, 2000).await?)
+}
+
+pub async fn posts_of_submission(app: &App, caller: &Caller, id: SubmissionId) -> Result<Vec<Post>> {
+    let mut db = app.store.conn().await?;
+    Ok(posts::of_submission(&mut db, caller.org_id(), id).await?)
+}
+
+// ---- The publish job ---------------------------------------------------------------------------
+
+/// Publish one post. Carries the time it was scheduled for: a rescheduled post gets a new job,
+/// and the old one finds the times differ and does nothing.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PublishPost {
+    pub post: PostId,
+    pub scheduled_at: i64,
+}
+
+impl Job for PublishPost {
+    const KIND: &'static str = "publish_post";
+    const MAX_ATTEMPTS: i64 = 10;
+}
+
+/// What the publish job needs, captured when the queue is built.
+#[derive(Clone)]
+pub struct Publisher {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub keyring: Keyring,
+    pub media: Arc<dyn ObjectStore>,
+    pub http: reqwest::Client,
+    /// This instance's address, for the company blog's post URLs.
+    pub base_url: String,
+}
+
+pub fn register(registry: &mut Registry, publisher: Publisher) {
+    registry.register(move |job: PublishPost| {
+        let publisher = publisher.clone();
+        async move { publisher.run(job).await }
+    });
+}
+
+impl Publisher {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        keyring: Keyring,
+        media: Arc<dyn ObjectStore>,
+        base_url: String,
+    ) -> anyhow::Result<Self> {
+        let http = http_client(Duration::from_secs(30)).context("build the publishing HTTP client")?;
+        Ok(Self { store, clock, keyring, media, http, base_url })
+    }
+
+    async fn run(&self, job: PublishPost) -> anyhow::Result<()> {
+        let mut db = self.store.conn().await?;
+        let Some(post) = posts::get_any(&mut db, job.post).await? else {
+            return Ok(()); // deleted with its submission or channel
+        };
+        if to_millis(post.scheduled_at) != job.scheduled_at {
+            return Ok(()); // rescheduled: the newer job publishes it
+        }
+        let status: PostStatus = post.status.parse()?;
+        if !matches!(status, PostStatus::Scheduled | PostStatus::Publishing) {
+            return Ok(()); // published, cancelled, failed or parked: nothing to do
+        }
+        let channel =
+            channels::get(&mut db, post.org_id, post.channel_id).await?.context("the post's channel")?;
+        let network: ChannelNetwork = channel.network.parse()?;
+        let now = self.clock.now();
+        if network == ChannelNetwork::Blog {
+            let url = format!("{}/blog/{}", self.base_url, post.id.0);
+            let published = Published { id: post.id.0.to_string(), url: Some(url) };
+            return self.record_published(&mut db, &post, post.version, &published, now).await;
+        }
+        let connector = self.connector(&mut db, post.org_id, &channel, network).await?;
+        let outbound = self.outbound(&mut db, &post).await?;
+        if status == PostStatus::Publishing {
+            // An earlier attempt's outcome is unknown.
+            let repeat_is_safe = match connector.retry() {
+                RetrySafety::DeduplicatedFor(window) => post
+                    .attempt_started_at
+                    .is_some_and(|at| now - at < time::Duration::try_from(window).unwrap_or_default()),
+                RetrySafety::LookFirst => false,
+            };
+            if !repeat_is_safe {
+                match connector.find(&outbound).await {
+                    Ok(Lookup::Found(published)) => {
+                        return self.record_published(&mut db, &post, post.version, &published, now).await;
+                    }
+                    Ok(Lookup::NotFound) => {}
+                    Ok(Lookup::CannotTell) => {
+                        let reason = "the last attempt's outcome is unknown and this network cannot be asked: \
+                             check the channel, then mark the post published or schedule it again";
+                        posts::transition(
+                            &mut db,
+                            post.id,
+                            post.version,
+                            PostStatus::Unconfirmed.as_str(),
+                            &posts::Change { error: Some(reason), ..Default::default() },
+                            now,
+                        )
+                        .await?;
+                        return Ok(());
+                    }
+                    Err(e) => return Err(anyhow::Error::new(e).context("look for the post on the network")),
+                }
+            }
+        }
+        // The attempt is on record before the network hears of it.
+        let started =
+            posts::Change { attempt_started_at: Some(now), count_attempt: true, ..Default::default() };
+        if !posts::transition(&mut db, post.id, post.version, PostStatus::Publishing.as_str(), &started, now)
+            .await?
+        {
+            return Ok(()); // someone else moved the post meanwhile
+        }
+        let version = post.version + 1;
+        drop(db);
+        let result = connector.publish(&outbound).await;
+        let mut db = self.store.conn().await?;
+        let now = self.clock.now();
+        match result {
+            Ok(published) => self.record_published(&mut db, &post, version, &published, now).await,
+            Err(e @ PublishError::Unknown(_)) => {
+                // Stays `publishing`: the next attempt looks before it posts.
+                let message = e.to_string();
+                let change = posts::Change { error: Some(&message), ..Default::default() };
+                posts::transition(&mut db, post.id, version, PostStatus::Publishing.as_str(), &change, now)
+                    .await?;
+                Err(anyhow::Error::new(e))
+            }
+            Err(PublishError::Refused(message)) => {
+                let change = posts::Change { error: Some(&message), ..Default::default() };
+                posts::transition(&mut db, post.id, version, PostStatus::Failed.as_str(), &change, now)
+                    .await?;
+                tracing::warn!(post = %post.id, error = %message, "The network refused a post");
+                Ok(())
+            }
+            Err(e) => {
+                // Certainly not posted: back to waiting, and the job tries again.
+                let message = e.to_string();
+                let change = posts::Change { error: Some(&message), ..Default::default() };
+                posts::transition(&mut db, post.id, version, PostStatus::Scheduled.as_str(), &change, now)
+                    .await?;
+                if let PublishError::Unauthorized(_) = e {
+                    let reason = "the network refused this channel's credentials; its posts wait until they are renewed";
+                    channels::set_status(&mut db, channel.id, "needs_attention", Some(reason), now).await?;
+                }
+                match e {
+                    PublishError::RateLimited { retry_after: Some(after) } => {
+                        Err(anyhow::Error::new(RetryAfter(after)))
+                    }
+                    other => Err(anyhow::Error::new(other)),
+                }
+            }
+        }
+    }
+
+    async fn connector(
+        &self,
+        db: &mut impl Db,
+        org: chorus_domain::OrgId,
+        channel: &Channel,
+        network: ChannelNetwork,
+    ) -> anyhow::Result<Box<dyn Connector>> {
+        let (sealed, _session) = channels::secrets(db, org, channel.id).await?.context("channel secrets")?;
+        let plain = self
+            .keyring
+            .open(&credentials_context(channel.id), &sealed)
+            .context("open the channel's credentials")?;
+        let creds: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&plain).context("read the channel's credentials")?;
+        let get = |k: &str| creds.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        Ok(match network {
+            ChannelNetwork::Mastodon => Box::new(Mastodon::new(
+                self.http.clone(),
+                channel.base_url.as_deref().unwrap_or_default(),
+                &get("access_token"),
+            )),
+            ChannelNetwork::Webhook => {
+                Box::new(Webhook::new(self.http.clone(), &get("url"), &get("secret"), &channel.name))
+            }
+            other => anyhow::bail!("no connector for {} yet", other.label()),
+        })
+    }
+
+    async fn outbound(&self, db: &mut impl Db, post: &Post) -> anyhow::Result<Outbound> {
+        let submission =
+            submissions::get(db, post.org_id, post.submission_id).await?.context("the post's submission")?;
+        let mut images = Vec::new();
+        for m in chorus_store::media::of_submission(db, post.org_id, post.submission_id).await? {
+            if m.class != "image" {
+                continue;
+            }
+            let key = ObjectKey::for_media(post.org_id.0, m.id.0, MediaVariant::Original, &m.extension);
+            if let Some(bytes) = self.media.get(&key).await.context("read an image to publish")? {
+                images.push(Image { bytes, mime: m.mime.clone(), alt: submission.title.clone() });
+            }
+        }
+        Ok(Outbound {
+            post_id: post.id.0,
+            text: post.text.clone(),
+            title: submission.title,
+            link: submission.link,
+            images,
+        })
+    }
+
+    async fn record_published(
+        &self,
+        db: &mut impl Db,
+        post: &Post,
+        version: i64,
+        published: &Published,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        let change = posts::Change {
+            external_id: Some(&published.id),
+            external_url: published.url.as_deref(),
+            published_at: Some(now),
+            ..Default::default()
+        };
+        posts::transition(db, post.id, version, PostStatus::Published.as_str(), &change, now).await?;
+        // The submission is published once every post it has (but cancelled ones) is out.
+        let all = posts::of_submission(db, post.org_id, post.submission_id).await?;
+        let out = all
+            .iter()
+            .filter(|p| p.status != PostStatus::Cancelled.as_str())
+            .all(|p| p.status == PostStatus::Published.as_str());
+        if out
+            && let Some(s) = submissions::get(db, post.org_id, post.submission_id).await?
+            && s.status == Status::Scheduled
+        {
+            submissions::set_status(db, post.org_id, s.id, s.version, Status::Published, now).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,512 @@
+//! Publishing (issue 4): channels, posts, the cadence guard and the publish job, end to end over
+//! HTTP against strict local stand-ins for the networks (a Mastodon instance that checks what
+//! Mastodon checks, and a webhook receiver that verifies the HMAC signature).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use chorus_domain::OrgId;
+use chorus_testkit::TestApp;
+use hmac::{Hmac, Mac as _};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+const PASSWORD: &str = "correct horse battery staple";
+const MASTODON_TOKEN: &str = "mastodon-token-7f3a9c";
+const HOOK_SECRET: &str = "hook-secret-5b21";
+
+// ---- Stand-ins ---------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Recorded {
+    /// Every request that reached the endpoint (accepted or not), as (status answered, body).
+    requests: Vec<(u16, Value)>,
+    /// Mastodon: statuses created, by idempotency key.
+    by_key: HashMap<String, Value>,
+    /// Answers to give before behaving normally (status, Retry-After).
+    scripted: Vec<(u16, Option<u64>)>,
+}
+
+type Shared = Arc<Mutex<Recorded>>;
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    format!("http://{addr}")
+}
+
+/// `POST /api/v1/statuses` as Mastodon documents it: a Bearer token, a non-empty `status` of at
+/// most 500 characters (or media), and `Idempotency-Key` answered with the first status.
+async fn mastodon_statuses(State(rec): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let mut rec = rec.lock().expect("lock");
+    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let answer = |rec: &mut Recorded, status: StatusCode, v: Value| {
+        rec.requests.push((status.as_u16(), parsed.clone()));
+        (status, Json(v)).into_response()
+    };
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {MASTODON_TOKEN}"))
+    {
+        return answer(&mut rec, StatusCode::UNAUTHORIZED, json!({"error": "The access token is invalid"}));
+    }
+    if !rec.scripted.is_empty() {
+        let (code, retry_after) = rec.scripted.remove(0);
+        let mut res =
+            answer(&mut rec, StatusCode::from_u16(code).expect("code"), json!({"error": "scripted"}));
+        if let Some(s) = retry_after {
+            res.headers_mut().insert("retry-after", s.to_string().parse().expect("header"));
+        }
+        return res;
+    }
+    if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json") {
+        return answer(&mut rec, StatusCode::UNPROCESSABLE_ENTITY, json!({"error": "not JSON"}));
+    }
+    let text = parsed["status"].as_str().unwrap_or_default();
+    if text.trim().is_empty() {
+        return answer(
+            &mut rec,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"error": "Validation failed: Text can't be blank"}),
+        );
+    }
+    if text.chars().count() > 500 {
+        return answer(
+            &mut rec,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"error": "Validation failed: Text character limit of 500 exceeded"}),
+        );
+    }
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if let Some(existing) = rec.by_key.get(&key).cloned() {
+        return answer(&mut rec, StatusCode::OK, existing);
+    }
+    let id = (rec.by_key.len() + 100).to_string();
+    let status = json!({
+        "id": id, "uri": format!("https://social.example/users/acme/statuses/{id}"),
+        "url": format!("https://social.example/@acme/{id}"), "content": format!("<p>{text}</p>"),
+        "visibility": parsed["visibility"], "media_attachments": []
+    });
+    if !key.is_empty() {
+        rec.by_key.insert(key, status.clone());
+    }
+    answer(&mut rec, StatusCode::OK, status)
+}
+
+/// A receiver that checks the signature over "{timestamp}.{body}" and wants a JSON body.
+async fn webhook(State(rec): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let mut rec = rec.lock().expect("lock");
+    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let timestamp = headers.get("x-chorus-timestamp").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let mut mac = Hmac::<Sha256>::new_from_slice(HOOK_SECRET.as_bytes()).expect("key");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let given = headers.get("x-chorus-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if given != format!("sha256={expected}") {
+        rec.requests.push((401, parsed));
+        return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
+    }
+    if parsed["text"].as_str().is_none() || parsed["post_id"].as_str().is_none() {
+        rec.requests.push((400, parsed));
+        return (StatusCode::BAD_REQUEST, "missing fields").into_response();
+    }
+    rec.requests.push((200, parsed));
+    (StatusCode::OK, Json(json!({"ok": true}))).into_response()
+}
+
+async fn mastodon_stand_in() -> (String, Shared) {
+    let rec = Shared::default();
+    let router =
+        Router::new().route("/api/v1/statuses", post(mastodon_statuses)).with_state(Arc::clone(&rec));
+    (serve(router).await, rec)
+}
+
+async fn webhook_stand_in() -> (String, Shared) {
+    let rec = Shared::default();
+    let router = Router::new().route("/hook", post(webhook)).with_state(Arc::clone(&rec));
+    (format!("{}/hook", serve(router).await), rec)
+}
+
+// ---- The world ---------------------------------------------------------------------------------
+
+struct World {
+    t: TestApp,
+    org: OrgId,
+    api: reqwest::Client,
+    sam: String,
+    eve: String,
+}
+
+async fn setup() -> World {
+    let t = TestApp::spawn().await;
+    let (org, _) = t.org("Acme").await;
+    t.person(org, "sam@acme.test", "social", None, PASSWORD).await;
+    t.person(org, "eve@acme.test", "employee", None, PASSWORD).await;
+    let sam = t.token(org, "sam@acme.test").await;
+    let eve = t.token(org, "eve@acme.test").await;
+    World { t, org, api: reqwest::Client::new(), sam, eve }
+}
+
+impl World {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value, String) {
+        let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text.clone())), text)
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let (s, v, _) = self.call(reqwest::Method::POST, token, path, Some(body)).await;
+        (s, v)
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let (s, v, _) = self.call(reqwest::Method::GET, token, path, None).await;
+        (s, v)
+    }
+
+    /// An approved idea by Eve (ideas need no media), approved by Sam.
+    async fn approved(&self, title: &str, body: &str) -> String {
+        let (s, draft) = self
+            .post(&self.eve, "/api/v1/submissions", json!({"kind": "idea", "title": title, "body": body}))
+            .await;
+        assert_eq!(s, 201, "{draft}");
+        let id = draft["id"].as_str().expect("id").to_owned();
+        let (s, v) = self.post(&self.eve, &format!("/api/v1/submissions/{id}/submit"), json!({})).await;
+        assert_eq!(s, 200, "{v}");
+        let (s, v) = self
+            .post(
+                &self.sam,
+                &format!("/api/v1/submissions/{id}/decision"),
+                json!({"decision": "approve", "comment": ""}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["status"], "approved");
+        id
+    }
+
+    async fn channel(&self, body: Value) -> String {
+        let (s, v) = self.post(&self.sam, "/api/v1/channels", body).await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_str().expect("id").to_owned()
+    }
+
+    fn at(&self, minutes_from_now: i64) -> String {
+        let t = self.t.app.now() + time::Duration::minutes(minutes_from_now);
+        // Times are stored to the millisecond.
+        let t = t.replace_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000).expect("ms");
+        t.format(&time::format_description::well_known::Rfc3339).expect("format")
+    }
+}
+
+fn requests(rec: &Shared) -> Vec<(u16, Value)> {
+    rec.lock().expect("lock").requests.clone()
+}
+
+// ---- Acceptance --------------------------------------------------------------------------------
+
+/// Acceptance 1: approved content → posts on two channels at a scheduled time → each stand-in got
+/// exactly one well-formed request → the submission is `published` with the post URLs.
+#[tokio::test]
+async fn approved_content_goes_out_on_two_channels_at_its_time_exactly_once() {
+    let w = setup().await;
+    let (mastodon_url, mastodon) = mastodon_stand_in().await;
+    let (hook_url, hook) = webhook_stand_in().await;
+    let social = w
+        .channel(json!({"network": "mastodon", "name": "Acme on Mastodon", "base_url": mastodon_url,
+            "credentials": {"access_token": MASTODON_TOKEN}}))
+        .await;
+    let team_chat = w
+        .channel(json!({"network": "webhook", "name": "Team chat", "credentials": {"url": hook_url, "secret": HOOK_SECRET}}))
+        .await;
+    let id = w.approved("Open day", "Come and see the new depot on Saturday").await;
+
+    let mut post_ids = Vec::new();
+    for channel in [&social, &team_chat] {
+        let (s, p) = w
+            .post(
+                &w.sam,
+                "/api/v1/posts",
+                json!({"submission_id": id, "channel_id": channel, "scheduled_at": w.at(120)}),
+            )
+            .await;
+        assert_eq!(s, 201, "{p}");
+        assert_eq!(p["status"], "scheduled");
+        assert_eq!(p["text"], "Come and see the new depot on Saturday");
+        post_ids.push(p["id"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(w.get(&w.eve, &format!("/api/v1/submissions/{id}")).await.1["status"], "scheduled");
+
+    // Not before its time.
+    w.t.run_jobs().await;
+    assert!(requests(&mastodon).is_empty() && requests(&hook).is_empty());
+
+    w.t.clock.advance(time::Duration::minutes(121));
+    w.t.run_jobs().await;
+    w.t.run_jobs().await; // nothing is left to do a second time
+
+    let m = requests(&mastodon);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].0, 200);
+    assert_eq!(m[0].1["status"], "Come and see the new depot on Saturday");
+    assert_eq!(m[0].1["visibility"], "public");
+    let h = requests(&hook);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0].0, 200, "signature verified");
+    assert_eq!(h[0].1["title"], "Open day");
+    assert_eq!(h[0].1["post_id"], post_ids[1].as_str());
+
+    let (_, on_mastodon) = w.get(&w.sam, &format!("/api/v1/posts/{}", post_ids[0])).await;
+    assert_eq!(on_mastodon["status"], "published", "{on_mastodon}");
+    assert_eq!(on_mastodon["external_url"], "https://social.example/@acme/100");
+    assert_eq!(on_mastodon["attempts"], 1);
+    let (_, on_hook) = w.get(&w.sam, &format!("/api/v1/posts/{}", post_ids[1])).await;
+    assert_eq!(on_hook["status"], "published", "{on_hook}");
+    assert_eq!(w.get(&w.eve, &format!("/api/v1/submissions/{id}")).await.1["status"], "published");
+    let (_, list) = w.get(&w.eve, &format!("/api/v1/posts?submission_id={id}")).await;
+    assert_eq!(list["items"].as_array().expect("items").len(), 2);
+}
+
+/// Acceptance 3: the cadence guard refuses with the next legal slot; "next free slot" respects
+/// it; an over-long post is refused at scheduling.
+#[tokio::test]
+async fn the_cadence_guard_refuses_over_posting_and_suggests_the_next_free_slot() {
+    let w = setup().await;
+    let (mastodon_url, _) = mastodon_stand_in().await;
+    let channel = w
+        .channel(json!({"network": "mastodon", "name": "Acme", "base_url": mastodon_url,
+            "credentials": {"access_token": MASTODON_TOKEN},
+            "cadence": {"min_spacing_minutes": 60, "max_per_day": 20}}))
+        .await;
+    let first = w.approved("First", "One").await;
+    let second = w.approved("Second", "Two").await;
+    let (s, p) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": first, "channel_id": channel, "scheduled_at": w.at(600)}),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+
+    // Thirty minutes later is too close: refused, with the first legal time suggested.
+    let (s, refused) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": second, "channel_id": channel, "scheduled_at": w.at(630)}),
+        )
+        .await;
+    assert_eq!(s, 409, "{refused}");
+    assert_eq!(refused["code"], "cadence");
+    assert!(refused["detail"].as_str().expect("detail").contains("60 minutes apart"), "{refused}");
+    let next = refused["next_free_slot"].as_str().expect("a suggestion");
+    assert_eq!(next, w.at(660));
+    // The suggestion is accepted as it is.
+    let (s, p) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": second, "channel_id": channel, "scheduled_at": next}),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+
+    // Without a time: the next free slot (now is free).
+    let third = w.approved("Third", "Three").await;
+    let (s, p) =
+        w.post(&w.sam, "/api/v1/posts", json!({"submission_id": third, "channel_id": channel})).await;
+    assert_eq!(s, 201, "{p}");
+    assert_eq!(p["scheduled_at"], w.at(0));
+
+    // Over-long for the network, as Mastodon counts it: refused at scheduling, not at publishing.
+    let long = w.approved("Long", "Short caption").await;
+    let (s, v) = w
+        .post(&w.sam, "/api/v1/posts", json!({"submission_id": long, "channel_id": channel, "text": "word ".repeat(120), "scheduled_at": w.at(2000)}))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["errors"][0]["field"], "text");
+    assert!(v["detail"].as_str().expect("detail").contains("limit is 500"), "{v}");
+    // A caption that is too long is shortened to fit when no text is given.
+    let longer = w.approved("Longer", &"harbour ".repeat(100)).await;
+    let (s, p) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": longer, "channel_id": channel, "scheduled_at": w.at(3000)}),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let text = p["text"].as_str().expect("text");
+    assert!(text.chars().count() <= 500 && text.ends_with('…'), "{text}");
+
+    // In the past, or not approved: clear refusals. Employees cannot schedule at all.
+    let (s, v) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": long, "channel_id": channel, "scheduled_at": w.at(-90)}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("invalid")), "{v}");
+    let (s, draft) =
+        w.post(&w.eve, "/api/v1/submissions", json!({"kind": "idea", "title": "Draft", "body": "x"})).await;
+    assert_eq!(s, 201);
+    let (s, v) =
+        w.post(&w.sam, "/api/v1/posts", json!({"submission_id": draft["id"], "channel_id": channel})).await;
+    assert_eq!(s, 404, "a draft is not even visible to the team: {v}");
+    let (s, v) =
+        w.post(&w.eve, "/api/v1/posts", json!({"submission_id": first, "channel_id": channel})).await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("forbidden")), "{v}");
+}
+
+/// Acceptance 4: credentials are sealed at rest and never come back through the API.
+#[tokio::test]
+async fn credentials_are_sealed_at_rest_and_never_returned() {
+    let w = setup().await;
+    let (hook_url, _) = webhook_stand_in().await;
+    let (s, created, raw_created) = w
+        .call(
+            reqwest::Method::POST,
+            &w.sam,
+            "/api/v1/channels",
+            Some(json!({"network": "webhook", "name": "Chat", "credentials": {"url": hook_url, "secret": HOOK_SECRET}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    assert!(!raw_created.contains(HOOK_SECRET));
+    let (_, _, raw_list) = w.call(reqwest::Method::GET, &w.eve, "/api/v1/channels", None).await;
+    assert!(raw_list.contains("Chat") && !raw_list.contains(HOOK_SECRET), "{raw_list}");
+    let (_, _, openapi) = w.call(reqwest::Method::GET, &w.eve, "/api/v1/openapi.json", None).await;
+    assert!(openapi.contains("/channels") && openapi.contains("/posts") && openapi.contains("/calendar.ics"));
+
+    let id: uuid::Uuid = created["id"].as_str().expect("id").parse().expect("uuid");
+    let mut db = w.t.app.store.conn().await.expect("conn");
+    let (sealed, _) =
+        chorus_store::channels::secrets(&mut db, w.org, id.into()).await.expect("read").expect("row");
+    let stored = String::from_utf8_lossy(&sealed);
+    assert!(!stored.contains(HOOK_SECRET) && !stored.contains("secret"), "sealed, not plain");
+    assert!(sealed.len() > HOOK_SECRET.len() + 40, "nonce and tag are stored with it");
+
+    // Bad input is a clear 422, and only the social team adds channels.
+    let (s, v) = w
+        .post(&w.sam, "/api/v1/channels", json!({"network": "webhook", "name": "X", "credentials": {}}))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = w.post(&w.sam, "/api/v1/channels", json!({"network": "myspace", "name": "X"})).await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = w
+        .post(
+            &w.eve,
+            "/api/v1/channels",
+            json!({"network": "webhook", "name": "Mine", "credentials": {"url": hook_url, "secret": "s"}}),
+        )
+        .await;
+    assert_eq!(s, 403, "{v}");
+}
+
+/// What the job does with each kind of failure: a 500 (outcome unknown) is repeated safely under
+/// Mastodon's idempotency key, a 429 waits, a refused token flags the channel and holds the post.
+#[tokio::test]
+async fn failures_are_retried_without_duplicates_and_dead_credentials_hold_the_post() {
+    let w = setup().await;
+    let (mastodon_url, mastodon) = mastodon_stand_in().await;
+    mastodon.lock().expect("lock").scripted = vec![(500, None), (429, Some(120))];
+    let channel = w
+        .channel(json!({"network": "mastodon", "name": "Acme", "base_url": mastodon_url,
+            "credentials": {"access_token": MASTODON_TOKEN}}))
+        .await;
+    let id = w.approved("Retry", "Third time lucky").await;
+    let (_, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": id, "channel_id": channel})).await;
+    let post = p["id"].as_str().expect("id").to_owned();
+
+    w.t.run_jobs().await; // 500: unknown outcome
+    let (_, after_500) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
+    assert_eq!(after_500["status"], "publishing", "{after_500}");
+    assert!(after_500["last_error"].as_str().expect("error").contains("500"));
+
+    w.t.clock.advance(time::Duration::seconds(5));
+    w.t.run_jobs().await; // 429 with Retry-After: 120
+    let (_, after_429) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
+    assert_eq!(after_429["status"], "scheduled", "{after_429}");
+    w.t.clock.advance(time::Duration::seconds(60));
+    w.t.run_jobs().await; // still waiting for Retry-After
+    assert_eq!(requests(&mastodon).len(), 2);
+    w.t.clock.advance(time::Duration::seconds(70));
+    w.t.run_jobs().await;
+    let (_, done) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
+    assert_eq!(done["status"], "published", "{done}");
+    assert_eq!(done["attempts"], 3);
+    assert_eq!(mastodon.lock().expect("lock").by_key.len(), 1, "one status on the network");
+
+    // A refused token: the channel is flagged and the post waits, not lost.
+    let (bad_url, bad) = mastodon_stand_in().await;
+    let dead = w
+        .channel(json!({"network": "mastodon", "name": "Old account", "base_url": bad_url,
+            "credentials": {"access_token": "revoked"}}))
+        .await;
+    let other = w.approved("Held", "Waits for a new token").await;
+    let (_, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": other, "channel_id": dead})).await;
+    w.t.run_jobs().await;
+    assert_eq!(requests(&bad)[0].0, 401);
+    let (_, held) = w.get(&w.sam, &format!("/api/v1/posts/{}", p["id"].as_str().expect("id"))).await;
+    assert_eq!(held["status"], "scheduled", "{held}");
+    let (_, channels) = w.get(&w.sam, "/api/v1/channels").await;
+    let flagged =
+        channels["items"].as_array().expect("items").iter().find(|c| c["id"] == dead.as_str()).cloned();
+    assert_eq!(flagged.expect("channel")["status"], "needs_attention");
+}
+
+/// The calendar feed is RFC 5545 text with one event per post.
+#[tokio::test]
+async fn the_calendar_feed_lists_posts_as_icalendar_events() {
+    let w = setup().await;
+    let (hook_url, _) = webhook_stand_in().await;
+    let channel = w
+        .channel(json!({"network": "webhook", "name": "Chat, general", "credentials": {"url": hook_url, "secret": HOOK_SECRET}}))
+        .await;
+    let id = w.approved("Depot; open day", "Saturday").await;
+    let (s, _) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": id, "channel_id": channel, "scheduled_at": w.at(90)}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let res = w.api.get(w.t.url("/api/v1/calendar.ics")).bearer_auth(&w.eve).send().await.expect("ics");
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().expect("ct").starts_with("text/calendar"));
+    let body = res.text().await.expect("body");
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n") && body.ends_with("END:VCALENDAR\r\n"), "{body}");
+    assert_eq!(body.matches("BEGIN:VEVENT").count(), 1);
+    assert!(body.contains("SUMMARY:Chat\\, general · Depot\\; open day (scheduled)"), "{body}");
+    let other = uuid::Uuid::new_v4();
+    let res = w
+        .api
+        .get(w.t.url(&format!("/api/v1/calendar.ics?channel_id={other}")))
+        .bearer_auth(&w.eve)
+        .send()
+        .await
+        .expect("ics");
+    assert_eq!(res.text().await.expect("body").matches("BEGIN:VEVENT").count(), 0);
+}
