@@ -325,6 +325,33 @@ pub async fn posts_of_submission(app: &App, caller: &Caller, id: SubmissionId) -
     Ok(posts::of_submission(&mut db, caller.org_id(), id).await?)
 }
 
+// ---- The company blog --------------------------------------------------------------------------
+
+/// Where a company-blog post is read: public, under the organization's slug.
+pub fn blog_post_url(base_url: &str, org_slug: &str, post: PostId) -> String {
+    format!("{base_url}/blog/{org_slug}/{}", post.0)
+}
+
+/// The company blog: anyone may read what an organization published there (no sign-in).
+pub async fn blog(app: &App, org_slug: &str) -> Result<(chorus_store::admin::Org, Vec<Post>)> {
+    let mut db = app.store.conn().await?;
+    let org = chorus_store::admin::org_by_slug(&mut db, org_slug).await?.ok_or(Error::NotFound)?;
+    let posts = posts::published_blog(&mut db, org.id, 50).await?;
+    Ok((org, posts))
+}
+
+/// One published company-blog post; anything else (another organization's, not yet published,
+/// on another channel) is not found.
+pub async fn blog_post(app: &App, org_slug: &str, id: PostId) -> Result<(chorus_store::admin::Org, Post)> {
+    let mut db = app.store.conn().await?;
+    let org = chorus_store::admin::org_by_slug(&mut db, org_slug).await?.ok_or(Error::NotFound)?;
+    let post = posts::get(&mut db, org.id, id).await?.ok_or(Error::NotFound)?;
+    if post.network != ChannelNetwork::Blog.as_str() || post.status != PostStatus::Published.as_str() {
+        return Err(Error::NotFound);
+    }
+    Ok((org, post))
+}
+
 // ---- The publish job ---------------------------------------------------------------------------
 
 /// Publish one post. Carries the time it was scheduled for: a rescheduled post gets a new job,
@@ -388,7 +415,10 @@ impl Publisher {
         let network: ChannelNetwork = channel.network.parse()?;
         let now = self.clock.now();
         if network == ChannelNetwork::Blog {
-            let url = format!("{}/blog/{}", self.base_url, post.id.0);
+            let org = chorus_store::admin::org_by_id(&mut db, post.org_id)
+                .await?
+                .context("the post's organization")?;
+            let url = blog_post_url(&self.base_url, &org.slug, post.id);
             let published = Published { id: post.id.0.to_string(), url: Some(url) };
             return self.record_published(&mut db, &post, post.version, &published, now).await;
         }

@@ -210,6 +210,65 @@ async fn content(app: &App, org: OrgId) -> anyhow::Result<()> {
     let s = chorus_app::submissions::create(app, &aisha, input).await.map_err(err)?;
     submit(&aisha, s.submission.id).await.map_err(err)?;
     decide(&sam, s.submission.id, Decision::Approve, "").await.map_err(err)?;
+    let award = s.submission.id;
+
+    // Channels: the company blog, served by Chorus itself, and a team-chat webhook whose cadence
+    // template offers weekday mornings and afternoons.
+    use chorus_app::publishing::{self, ChannelInput, PostInput};
+    let blog = publishing::create_channel(
+        app,
+        &sam,
+        ChannelInput { network: "blog".into(), name: "Northwind blog".into(), ..ChannelInput::default() },
+    )
+    .await
+    .map_err(err)?;
+    let mut credentials = serde_json::Map::new();
+    credentials.insert("url".into(), "http://127.0.0.1:9/demo-team-chat".into());
+    credentials.insert("secret".into(), "demo-only-secret".into());
+    let chat = publishing::create_channel(
+        app,
+        &sam,
+        ChannelInput {
+            network: "webhook".into(),
+            name: "Team chat (demo receiver, offline)".into(),
+            credentials,
+            cadence: Some(chorus_domain::cadence::Cadence {
+                min_spacing_minutes: 120,
+                max_per_day: 2,
+                times: vec!["09:30".into(), "16:00".into()],
+                weekdays: vec![1, 2, 3, 4, 5],
+                ..chorus_domain::cadence::Cadence::default()
+            }),
+            ..ChannelInput::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+    let story = chorus_app::submissions::create(
+        app,
+        &elena,
+        draft(
+            "blog_post",
+            "A day with the trail crew",
+            "We spent a day with the crew who rebuilt the **north ridge boardwalk**.\n\n\
+             Forty planks, three storms and one very patient mule later, the trail is open again.",
+        ),
+    )
+    .await
+    .map_err(err)?;
+    submit(&elena, story.submission.id).await.map_err(err)?;
+    decide(&priya, story.submission.id, Decision::Approve, "").await.map_err(err)?;
+    decide(&sam, story.submission.id, Decision::Approve, "Lovely").await.map_err(err)?;
+    // Due at once: the worker publishes it to the blog as the server starts.
+    let post = |submission, channel| PostInput {
+        submission_id: submission,
+        channel_id: channel,
+        text: None,
+        scheduled_at: None,
+    };
+    publishing::create_post(app, &sam, post(story.submission.id, blog.id)).await.map_err(err)?;
+    // The next free slot on the team chat's template.
+    publishing::create_post(app, &sam, post(award, chat.id)).await.map_err(err)?;
 
     // Sent back for changes, and one declined.
     let s = chorus_app::submissions::create(

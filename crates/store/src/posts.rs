@@ -236,17 +236,13 @@ pub async fn transition(
     Ok(n == 1)
 }
 
-/// Published posts of a channel, newest first (the company blog's pages and feed).
-pub async fn published_on(db: &mut impl Db, org: OrgId, channel: ChannelId, limit: i64) -> Result<Vec<Post>> {
+/// Published posts on an organization's company-blog channels, newest first.
+pub async fn published_blog(db: &mut impl Db, org: OrgId, limit: i64) -> Result<Vec<Post>> {
     const SQL: &str = post_sql!(
-        "where p.org_id = $1 and p.channel_id = $2 and p.status = 'published' \
-         order by p.published_at desc, p.id desc limit $3"
+        "where p.org_id = $1 and c.network = 'blog' and p.status = 'published' \
+         order by p.published_at desc, p.id desc limit $2"
     );
-    let rows: Vec<Row> = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
-        .bind(org.0)
-        .bind(channel.0)
-        .bind(limit)
-        .fetch_all(c)
-        .await)?;
+    let rows: Vec<Row> =
+        run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(org.0).bind(limit).fetch_all(c).await)?;
     Ok(rows.into_iter().map(Post::from).collect())
 }

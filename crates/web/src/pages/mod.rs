@@ -2,6 +2,7 @@
 
 mod account;
 mod auth;
+mod blog;
 mod contrib;
 mod departments;
 mod home;
@@ -72,6 +73,17 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns", post(contrib::create_campaign))
         .route("/messaging-goals", post(contrib::create_pillar))
         .route("/settings", post(contrib::settings))
+        // `/blog/{slug}.atom` and `/blog/{slug}` share a segment: the feed handler takes the
+        // `.atom` suffix, the index everything else.
+        .route("/blog/{slug}", get(blog_index_or_feed))
+        .route("/blog/{slug}/{id}", get(blog::post))
+}
+
+async fn blog_index_or_feed(
+    state: axum::extract::State<AppState>,
+    slug: axum::extract::Path<String>,
+) -> Result<Response, PageError> {
+    if slug.0.ends_with(".atom") { blog::feed(state, slug).await } else { blog::index(state, slug).await }
 }
 
 async fn stylesheet() -> Response {

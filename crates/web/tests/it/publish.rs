@@ -510,3 +510,79 @@ async fn the_calendar_feed_lists_posts_as_icalendar_events() {
         .expect("ics");
     assert_eq!(res.text().await.expect("body").matches("BEGIN:VEVENT").count(), 0);
 }
+
+/// Acceptance 6: approved blog posts are published as pages on Chorus itself, with an Atom feed
+/// that parses as Atom; nothing else is public.
+#[tokio::test]
+async fn the_company_blog_publishes_pages_and_a_valid_atom_feed() {
+    let w = setup().await;
+    let blog = w.channel(json!({"network": "blog", "name": "Company blog"})).await;
+    let (s, draft) = w
+        .post(
+            &w.eve,
+            "/api/v1/submissions",
+            json!({"kind": "blog_post", "title": "Why we rebuilt the depot & more",
+            "body": "We **rebuilt** it.\n\n<script>alert(1)</script>"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{draft}");
+    let id = draft["id"].as_str().expect("id").to_owned();
+    w.post(&w.eve, &format!("/api/v1/submissions/{id}/submit"), json!({})).await;
+    let (s, v) = w
+        .post(
+            &w.sam,
+            &format!("/api/v1/submissions/{id}/decision"),
+            json!({"decision": "approve", "comment": ""}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": id, "channel_id": blog})).await;
+    assert_eq!(s, 201, "{p}");
+    let post = p["id"].as_str().expect("id").to_owned();
+    let slug = {
+        let mut db = w.t.app.store.conn().await.expect("conn");
+        chorus_store::admin::org_by_id(&mut db, w.org).await.expect("org").expect("org").slug
+    };
+    let anonymous = reqwest::Client::new();
+    // Scheduled, not yet published: not public.
+    let res = anonymous.get(w.t.url(&format!("/blog/{slug}/{post}"))).send().await.expect("page");
+    assert_eq!(res.status(), 404);
+
+    w.t.run_jobs().await;
+    let (_, published) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
+    assert_eq!(published["status"], "published", "{published}");
+    let url = published["external_url"].as_str().expect("url").to_owned();
+    assert_eq!(url, w.t.url(&format!("/blog/{slug}/{post}")));
+
+    let page = anonymous.get(&url).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("<strong>rebuilt</strong>") && html.contains("Why we rebuilt the depot &#38; more"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert"), "{html}");
+
+    let res = anonymous.get(w.t.url(&format!("/blog/{slug}.atom"))).send().await.expect("feed");
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().expect("ct").starts_with("application/atom+xml"));
+    let xml = res.bytes().await.expect("xml");
+    let feed = feed_rs::parser::parse(&xml[..]).expect("the feed parses");
+    assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
+    assert_eq!(feed.entries.len(), 1);
+    let e = &feed.entries[0];
+    assert_eq!(e.title.as_ref().expect("title").content, "Why we rebuilt the depot & more");
+    assert_eq!(e.links[0].href, url);
+    let body = e.content.as_ref().and_then(|c| c.body.clone()).expect("content");
+    assert!(body.contains("<strong>rebuilt</strong>") && !body.contains("<script"), "{body}");
+
+    // Another organization's slug, or an id that is not a blog post: not found.
+    assert_eq!(
+        anonymous.get(w.t.url(&format!("/blog/nobody/{post}"))).send().await.expect("r").status(),
+        404
+    );
+    assert_eq!(
+        anonymous.get(w.t.url(&format!("/blog/{slug}/not-an-id"))).send().await.expect("r").status(),
+        404
+    );
+}
