@@ -325,6 +325,50 @@ pub async fn posts_of_submission(app: &App, caller: &Caller, id: SubmissionId) -
     Ok(posts::of_submission(&mut db, caller.org_id(), id).await?)
 }
 
+/// A channel's credentials, opened: for its connector, and for checks after a key rotation.
+pub fn open_credentials(
+    ring: &Keyring,
+    id: ChannelId,
+    sealed: &[u8],
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let plain = ring.open(&credentials_context(id), sealed).context("open the channel's credentials")?;
+    serde_json::from_slice(&plain).context("read the channel's credentials")
+}
+
+fn session_context(id: ChannelId) -> String {
+    format!("channel:{}:session", id.0)
+}
+
+/// Re-seals every channel's credentials and session with the keyring's first key, in one
+/// transaction; returns how many channels changed. Values that do not open stop it: nothing is
+/// half-done.
+pub async fn reseal_all(store: &Store, ring: &Keyring) -> anyhow::Result<usize> {
+    let mut tx = store.tx().await?;
+    let mut changed = 0;
+    for (id, credentials, session) in channels::all_sealed(&mut tx).await? {
+        if ring.is_current(&credentials) && session.as_ref().is_none_or(|s| ring.is_current(s)) {
+            continue;
+        }
+        let plain = ring
+            .open(&credentials_context(id), &credentials)
+            .with_context(|| format!("open channel {id}"))?;
+        let credentials = ring.seal(&credentials_context(id), &plain);
+        let session = match session {
+            Some(s) => {
+                let plain = ring
+                    .open(&session_context(id), &s)
+                    .with_context(|| format!("open channel {id}'s session"))?;
+                Some(ring.seal(&session_context(id), &plain))
+            }
+            None => None,
+        };
+        channels::reseal(&mut tx, id, &credentials, session.as_deref()).await?;
+        changed += 1;
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
 // ---- The company blog --------------------------------------------------------------------------
 
 /// Where a company-blog post is read: public, under the organization's slug.
@@ -514,12 +558,7 @@ impl Publisher {
         network: ChannelNetwork,
     ) -> anyhow::Result<Box<dyn Connector>> {
         let (sealed, _session) = channels::secrets(db, org, channel.id).await?.context("channel secrets")?;
-        let plain = self
-            .keyring
-            .open(&credentials_context(channel.id), &sealed)
-            .context("open the channel's credentials")?;
-        let creds: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(&plain).context("read the channel's credentials")?;
+        let creds = open_credentials(&self.keyring, channel.id, &sealed)?;
         let get = |k: &str| creds.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
         Ok(match network {
             ChannelNetwork::Mastodon => Box::new(Mastodon::new(

@@ -107,9 +107,22 @@ impl Keyring {
                 Self::parse(&text).with_context(|| format!("read secret keys from {}", path.display()))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Two processes starting together must end up with one key, never each its own:
+                // the new file is linked into place only if none exists yet (atomic), and the
+                // loser reads the winner's.
                 let ring = Self::ephemeral();
-                ring.save(path)?;
-                Ok(ring)
+                let tmp = unique_tmp(path);
+                write_private(&tmp, ring.text().as_bytes())
+                    .with_context(|| format!("write {}", tmp.display()))?;
+                let linked = std::fs::hard_link(&tmp, path);
+                let _ = std::fs::remove_file(&tmp);
+                match linked {
+                    Ok(()) => Ok(ring),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::parse(
+                        &std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?,
+                    ),
+                    Err(e) => Err(e).with_context(|| format!("create {}", path.display())),
+                }
             }
             Err(e) => Err(e).with_context(|| format!("read {}", path.display())),
         }
@@ -118,14 +131,17 @@ impl Keyring {
     /// Writes the keyring atomically (a temporary file renamed over the old one), readable by
     /// the owner only.
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let tmp = path.with_extension("new");
-        let text = format!(
-            "# Chorus secret keys: the first seals, all open. Keep a copy; without it channel credentials are lost.\n{}\n",
-            self.keys.iter().map(SecretKey::line).collect::<Vec<_>>().join("\n")
-        );
-        write_private(&tmp, text.as_bytes()).with_context(|| format!("write {}", tmp.display()))?;
+        let tmp = unique_tmp(path);
+        write_private(&tmp, self.text().as_bytes()).with_context(|| format!("write {}", tmp.display()))?;
         std::fs::rename(&tmp, path).with_context(|| format!("replace {}", path.display()))?;
         Ok(())
+    }
+
+    fn text(&self) -> String {
+        format!(
+            "# Chorus secret keys: the first seals, all open. Keep a copy; without it channel credentials are lost.\n{}\n",
+            self.lines().join("\n")
+        )
     }
 
     /// The same keyring with a new first key (the old ones still open).
@@ -138,6 +154,11 @@ impl Keyring {
     /// Only the sealing key, once everything is re-sealed with it.
     pub fn primary_only(&self) -> Self {
         Self { keys: self.keys[..1].to_vec() }
+    }
+
+    /// The keys in their written form (`ID:BASE64`), first the sealing one.
+    pub fn lines(&self) -> Vec<String> {
+        self.keys.iter().map(SecretKey::line).collect()
     }
 
     pub fn key_count(&self) -> usize {
@@ -177,6 +198,11 @@ impl Keyring {
     pub fn is_current(&self, sealed: &[u8]) -> bool {
         sealed.get(1..=KEY_ID_LEN) == Some(&self.keys[0].id[..])
     }
+}
+
+/// A temporary name beside `path`, unique per process and call.
+fn unique_tmp(path: &Path) -> std::path::PathBuf {
+    path.with_extension(format!("new-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()))
 }
 
 #[cfg(unix)]

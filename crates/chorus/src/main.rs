@@ -129,6 +129,21 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The keys that seal channel credentials.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SecretsCommand {
+    /// Make a new key in <data-dir>/secret-keys, re-seal every credential with it, drop the old key.
+    Rotate,
+    /// Re-seal every credential with the first key (after putting a new key first in CHORUS_SECRET_KEYS).
+    Reseal,
+    /// Print a new key in the CHORUS_SECRET_KEYS format.
+    NewKey,
 }
 
 #[derive(Subcommand, Debug)]
@@ -191,9 +206,15 @@ fn main() -> anyhow::Result<()> {
 
 /// No subcommand means `serve`, with whatever flags were given (`chorus --bind …`).
 fn with_default_command(mut args: Vec<String>) -> Vec<String> {
-    const COMMANDS: [&str; 8] = ["serve", "worker", "migrate", "org", "user", "token", "bench", "help"];
+    // The names come from the command definitions, so a new subcommand is never mistaken for
+    // an argument of `serve`.
+    let commands: Vec<String> = <Cli as clap::CommandFactory>::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .chain(["help".to_owned()])
+        .collect();
     const INFO: [&str; 4] = ["--help", "-h", "--version", "-V"];
-    let named = args.iter().skip(1).any(|a| COMMANDS.contains(&a.as_str()) || INFO.contains(&a.as_str()));
+    let named = args.iter().skip(1).any(|a| commands.contains(a) || INFO.contains(&a.as_str()));
     if !named {
         args.insert(1.min(args.len()), "serve".to_owned());
     }
@@ -240,12 +261,13 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
         Command::Serve(args) => serve(&storage, args).await,
         Command::Worker { mail, content, base_url } => {
             let store = open_store(&storage).await?;
-            let app = build_app(&storage, store, &mail, &content, base_url)?;
+            let app = build_app(&storage, store, &mail, &content, base_url, Keys::CreateIfMissing)?;
             tracing::info!("Worker running jobs; stop with Ctrl-C or SIGTERM");
             app.queue.run_until(shutdown_signal()).await;
             Ok(())
         }
         Command::Bench(args) => bench::run(storage.database_url.clone(), args).await,
+        Command::Secrets { command } => secrets(&storage, command).await,
         Command::Migrate => {
             open_store(&storage).await?;
             tracing::info!("Database is up to date");
@@ -302,7 +324,16 @@ async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
         max_pdf_mb: 50,
         allow_private_previews: false,
     };
-    build_app(storage, store, &mail, &content, base_url)
+    // Administrative commands seal nothing: they read the keyring if there is one, and never
+    // create one (a server does that on first start).
+    build_app(storage, store, &mail, &content, base_url, Keys::ExistingOnly)
+}
+
+/// Whether building the app may create the keyring file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    CreateIfMissing,
+    ExistingOnly,
 }
 
 /// The application with its mailer, media store (a folder in the data directory) and limits.
@@ -312,6 +343,7 @@ fn build_app(
     mail: &MailArgs,
     content: &ContentArgs,
     base_url: String,
+    keys: Keys,
 ) -> anyhow::Result<App> {
     let mut config = AppConfig::new(base_url);
     config.email_notifications = mail.smtp_url.is_some();
@@ -323,18 +355,56 @@ fn build_app(
         pdf: content.max_pdf_mb * mib,
     };
     config.previews.allow_private = content.allow_private_previews;
-    config.secrets = keyring(storage)?;
+    config.secrets = keyring(storage, keys)?;
     let media_dir = storage.data_dir.join("media");
     let media = chorus_media::DiskStore::new(&media_dir)
         .with_context(|| format!("create media folder {}", media_dir.display()))?;
     Ok(App::new(store, Arc::new(SystemClock), mailer(mail)?, Arc::new(media), config))
 }
 
+async fn secrets(storage: &Storage, command: SecretsCommand) -> anyhow::Result<()> {
+    use chorus_app::secrets::Keyring;
+    let from_env = std::env::var("CHORUS_SECRET_KEYS").is_ok_and(|k| !k.trim().is_empty());
+    match command {
+        SecretsCommand::NewKey => {
+            println!("{}", Keyring::ephemeral().lines()[0]);
+            Ok(())
+        }
+        SecretsCommand::Reseal => {
+            let store = open_store(storage).await?;
+            let ring = keyring(storage, Keys::ExistingOnly)?;
+            let n = chorus_app::publishing::reseal_all(&store, &ring).await?;
+            println!("re-sealed {n} channel(s) with the first key");
+            Ok(())
+        }
+        SecretsCommand::Rotate => {
+            anyhow::ensure!(
+                !from_env,
+                "the keys come from CHORUS_SECRET_KEYS: put a new key first there (`chorus secrets new-key`), \
+                 restart every instance, run `chorus secrets reseal`, then remove the old key"
+            );
+            let store = open_store(storage).await?;
+            let path = storage.data_dir.join("secret-keys");
+            let old = Keyring::load_or_create(&path)?;
+            // The file holds old and new keys until every value is re-sealed, so a crash halfway
+            // loses nothing; only then is the old key dropped.
+            let both = old.with_new_primary();
+            both.save(&path)?;
+            let n = chorus_app::publishing::reseal_all(&store, &both).await?;
+            both.primary_only().save(&path)?;
+            println!("rotated: re-sealed {n} channel(s) with a new key; restart running servers to load it");
+            Ok(())
+        }
+    }
+}
+
 /// The keys that seal channel credentials: `CHORUS_SECRET_KEYS` (every instance of a scaled-out
 /// deployment needs the same ones), else `secret-keys` in the data folder, created on first use.
-fn keyring(storage: &Storage) -> anyhow::Result<chorus_app::secrets::Keyring> {
+fn keyring(storage: &Storage, keys: Keys) -> anyhow::Result<chorus_app::secrets::Keyring> {
+    let path = storage.data_dir.join("secret-keys");
     match std::env::var("CHORUS_SECRET_KEYS").ok().filter(|k| !k.trim().is_empty()) {
         Some(keys) => chorus_app::secrets::Keyring::parse(&keys).context("read CHORUS_SECRET_KEYS"),
+        None if keys == Keys::ExistingOnly && !path.exists() => Ok(chorus_app::secrets::Keyring::ephemeral()),
         None => {
             std::fs::create_dir_all(&storage.data_dir)
                 .with_context(|| format!("create data folder {}", storage.data_dir.display()))?;
@@ -355,7 +425,7 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let store = open_store(storage).await?;
     let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
-    let app = build_app(storage, store.clone(), &args.mail, &args.content, base_url)?;
+    let app = build_app(storage, store.clone(), &args.mail, &args.content, base_url, Keys::CreateIfMissing)?;
     if args.demo {
         demo::seed(&app).await?;
     }

@@ -9,7 +9,7 @@ use std::{
 
 const BIN: &str = env!("CARGO_BIN_EXE_chorus");
 
-fn chorus(db: &str, args: &[&str]) -> (String, String) {
+fn chorus(db: &str, args: &[impl AsRef<std::ffi::OsStr> + std::fmt::Debug]) -> (String, String) {
     let out = Command::new(BIN)
         .args(args)
         .args(["--database-url", db])
@@ -33,12 +33,17 @@ struct Server {
 
 impl Server {
     async fn start(db: &str) -> Self {
+        Self::start_in(db, None).await
+    }
+
+    async fn start_in(db: &str, data_dir: Option<&str>) -> Self {
         // reqwest is built without a default TLS provider; the binary installs ring, so do we.
         chorus_networks::preview::install_crypto_provider();
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let child = Command::new(BIN)
             .args(["serve", "--bind", &bind, "--database-url", db])
+            .args(data_dir.map(|d| vec!["--data-dir", d]).unwrap_or_default())
             .env("CHORUS_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -202,4 +207,83 @@ async fn a_session_created_on_one_instance_is_valid_on_another() {
     assert_eq!(me.status(), 200);
     a.stop();
     b.stop();
+}
+
+/// `chorus secrets rotate`: a new key seals every channel's credentials, which still open; the
+/// old key is gone from the keyring.
+#[tokio::test]
+async fn rotating_the_secret_key_reseals_credentials_that_still_open() {
+    let (_db, url) = TestDb::fresh().await.expect("database");
+    let dir = std::env::temp_dir().join(format!("chorus-rotate-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let data = dir.to_str().expect("utf-8 path");
+    let with_data = |args: &[&str]| -> Vec<String> {
+        args.iter().copied().chain(["--data-dir", data]).map(str::to_owned).collect()
+    };
+    chorus(&url, &with_data(&["migrate"]));
+    chorus(&url, &with_data(&["org", "create", "--name", "Keys Co"]));
+    chorus(
+        &url,
+        &with_data(&[
+            "user",
+            "add",
+            "--org",
+            "keys-co",
+            "--email",
+            "sam@keys.test",
+            "--name",
+            "Sam",
+            "--role",
+            "social",
+        ]),
+    );
+    let (token, _) =
+        chorus(&url, &with_data(&["token", "create", "--org", "keys-co", "--email", "sam@keys.test"]));
+
+    let server = Server::start_in(&url, Some(data)).await;
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/channels", server.base))
+        .bearer_auth(token.trim())
+        .json(&serde_json::json!({"network": "webhook", "name": "Chat",
+            "credentials": {"url": "http://127.0.0.1:9/hook", "secret": "hook-secret-xyz"}}))
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("JSON");
+    server.stop();
+    let channel: chorus_domain::ChannelId =
+        created["id"].as_str().expect("id").parse::<uuid::Uuid>().expect("uuid").into();
+
+    let keys_file = dir.join("secret-keys");
+    let keys = |text: String| {
+        text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).map(str::to_owned).collect::<Vec<_>>()
+    };
+    let before = keys(std::fs::read_to_string(&keys_file).expect("the server created the keyring"));
+    assert_eq!(before.len(), 1);
+
+    let (out, _) = chorus(&url, &with_data(&["secrets", "rotate"]));
+    assert!(out.contains("re-sealed 1 channel"), "{out}");
+    let after = keys(std::fs::read_to_string(&keys_file).expect("keyring"));
+    assert_eq!(after.len(), 1, "the old key is dropped");
+    assert_ne!(after[0], before[0]);
+
+    let store = chorus_store::Store::connect(&url).await.expect("store");
+    let mut db = store.conn().await.expect("conn");
+    let org = chorus_store::admin::org_by_slug(&mut db, "keys-co").await.expect("org").expect("org");
+    let (sealed, _) =
+        chorus_store::channels::secrets(&mut db, org.id, channel).await.expect("read").expect("row");
+    let new_ring = chorus_app::secrets::Keyring::parse(&after[0]).expect("new key");
+    let creds = chorus_app::publishing::open_credentials(&new_ring, channel, &sealed)
+        .expect("opens with the new key");
+    assert_eq!(creds["secret"], "hook-secret-xyz");
+    let old_ring = chorus_app::secrets::Keyring::parse(&before[0]).expect("old key");
+    assert!(
+        chorus_app::publishing::open_credentials(&old_ring, channel, &sealed).is_err(),
+        "no longer under the old key"
+    );
+    let (again, _) = chorus(&url, &with_data(&["secrets", "reseal"]));
+    assert!(again.contains("re-sealed 0 channel"), "nothing left to do: {again}");
+    let _ = std::fs::remove_dir_all(dir);
 }
