@@ -301,6 +301,103 @@ fn far_future(now: OffsetDateTime) -> OffsetDateTime {
     now + time::Duration::days(chorus_domain::cadence::HORIZON_DAYS + 2)
 }
 
+/// Moves a scheduled (or failed) post to another time, under the channel's cadence guard.
+pub async fn reschedule_post(app: &App, caller: &Caller, id: PostId, at: OffsetDateTime) -> Result<Post> {
+    authorize(&caller.actor, Action::SchedulePosts)?;
+    let org = caller.org_id();
+    let now = app.now();
+    if at < now - PAST_SLACK {
+        return Err(Invalid::new("scheduled_at", "is in the past").into());
+    }
+    let mut tx = app.store.tx().await?;
+    let post = posts::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    let status: PostStatus = post.status.parse()?;
+    if !status.reschedulable() {
+        return Err(Error::Conflict(format!("a {} post cannot be rescheduled", status.as_str())));
+    }
+    let channel = channels::get(&mut tx, org, post.channel_id).await?.ok_or(Error::NotFound)?;
+    let taken = posts::taken_slots(
+        &mut tx,
+        channel.id,
+        now - time::Duration::days(2),
+        far_future(now),
+        Some(post.id),
+    )
+    .await?;
+    if let Err(refusal) = cadence_of(&channel).check(at, &taken) {
+        return Err(Error::Cadence {
+            message: format!("{} on {}", refusal.reason, channel.name),
+            next_free: refusal.next_free,
+        });
+    }
+    let change = posts::Change { scheduled_at: Some(at), ..Default::default() };
+    if !posts::transition(&mut tx, post.id, post.version, PostStatus::Scheduled.as_str(), &change, now)
+        .await?
+    {
+        return Err(Error::Conflict("the post changed meanwhile; reload and try again".into()));
+    }
+    // The old job finds the time changed and does nothing.
+    chorus_jobs::enqueue_at(
+        &mut tx,
+        &PublishPost { post: id, scheduled_at: to_millis(at) },
+        Some(org),
+        at,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        org,
+        caller,
+        now,
+        Entry::new("post.rescheduled")
+            .target("post", id)
+            .detail(serde_json::json!({"scheduled_at": to_millis(at)})),
+    )
+    .await?;
+    let post = posts::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    app.queue.wake();
+    Ok(post)
+}
+
+/// Takes a post off the calendar (not once it is published or being published).
+pub async fn cancel_post(app: &App, caller: &Caller, id: PostId) -> Result<Post> {
+    authorize(&caller.actor, Action::SchedulePosts)?;
+    let org = caller.org_id();
+    let now = app.now();
+    let mut tx = app.store.tx().await?;
+    let post = posts::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    let status: PostStatus = post.status.parse()?;
+    if !matches!(status, PostStatus::Scheduled | PostStatus::Failed | PostStatus::Unconfirmed) {
+        return Err(Error::Conflict(format!("a {} post cannot be cancelled", status.as_str())));
+    }
+    if !posts::transition(
+        &mut tx,
+        post.id,
+        post.version,
+        PostStatus::Cancelled.as_str(),
+        &posts::Change::default(),
+        now,
+    )
+    .await?
+    {
+        return Err(Error::Conflict("the post changed meanwhile; reload and try again".into()));
+    }
+    // With nothing left on the calendar, the submission is simply approved again.
+    let others = posts::of_submission(&mut tx, org, post.submission_id).await?;
+    if others.iter().all(|p| p.status == PostStatus::Cancelled.as_str())
+        && let Some(s) = submissions::get(&mut tx, org, post.submission_id).await?
+        && s.status == Status::Scheduled
+    {
+        submissions::set_status(&mut tx, org, s.id, s.version, Status::Approved, now).await?;
+    }
+    audit::record(&mut tx, org, caller, now, Entry::new("post.cancelled").target("post", id)).await?;
+    let post = posts::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(post)
+}
+
 pub async fn post(app: &App, caller: &Caller, id: PostId) -> Result<Post> {
     let mut db = app.store.conn().await?;
     posts::get(&mut db, caller.org_id(), id).await?.ok_or(Error::NotFound)

@@ -285,6 +285,9 @@ struct ShowPage {
     transitions: Vec<(String, String, String, String)>,
     comments: Vec<(String, String, String, String)>,
     errors: Vec<FormError>,
+    /// Channels it may be posted to (for the social team), and its posts.
+    publish: super::publish::PublishPanel,
+    can_publish: bool,
 }
 
 impl ShowPage {
@@ -306,6 +309,14 @@ async fn show_page(
     let revisions = submissions::revisions(&s.app, caller, id).await?;
     let transitions = submissions::transitions(&s.app, caller, id).await?;
     let comments = submissions::comments(&s.app, caller, id).await?;
+    let publish = super::publish::panel(s, user, id).await?;
+    let can_publish = !publish.channels.is_empty()
+        && matches!(
+            submission.status,
+            chorus_domain::submission::Status::Approved
+                | chorus_domain::submission::Status::Scheduled
+                | chorus_domain::submission::Status::Published
+        );
     // Reviewers and authors see the guideline findings of the current version.
     let findings = if standing.author || standing.lead || standing.team {
         let networks = guidelines::networks_of(&submission.channels);
@@ -357,6 +368,8 @@ async fn show_page(
             .collect(),
         s: submission,
         errors,
+        publish,
+        can_publish,
     })
 }
 

@@ -7,6 +7,7 @@ mod contrib;
 mod departments;
 mod home;
 mod people;
+mod publish;
 
 use crate::{AppState, error::PageError, extract::PageUser};
 use askama::Template;
@@ -75,6 +76,11 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", post(contrib::settings))
         // `/blog/{slug}.atom` and `/blog/{slug}` share a segment: the feed handler takes the
         // `.atom` suffix, the index everything else.
+        .route("/channels", get(publish::channels).post(publish::create_channel))
+        .route("/calendar", get(publish::calendar))
+        .route("/posts", post(publish::create_post))
+        .route("/posts/{id}/reschedule", post(publish::reschedule))
+        .route("/posts/{id}/cancel", post(publish::cancel))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
 }
@@ -150,6 +156,9 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "draft_saved" => "Draft saved. Submit it when it is ready.",
         "saved_not_submitted" => "Saved as a draft, but not sent yet: see what is missing below.",
         "decided" => "Decisions recorded.",
+        "scheduled" => "Scheduled.",
+        "rescheduled" => "Moved.",
+        "cancelled" => "Taken off the calendar.",
         "idea_posted" => "Your idea is on the board.",
         "promoted" => "A blog-post draft was started from the idea. Write it together here.",
         _ => return None,

@@ -586,3 +586,161 @@ async fn the_company_blog_publishes_pages_and_a_valid_atom_feed() {
         404
     );
 }
+
+/// The pages, as a browser without JavaScript uses them: add a channel, schedule approved
+/// content from its page, see it on the calendar, be refused by the cadence guard with the next
+/// free time, move it, cancel it.
+#[tokio::test]
+async fn the_social_team_schedules_moves_and_cancels_from_the_pages() {
+    let w = setup().await;
+    let id = w.approved("Harbour day", "Boats!").await;
+    let other = w.approved("Second story", "More boats").await;
+    let browser = w.t.sign_in("sam@acme.test", PASSWORD).await;
+    let html = browser.get(w.t.url("/channels")).send().await.expect("GET").text().await.expect("html");
+    let csrf = chorus_testkit::csrf_of(&html);
+    let (hook_url, _) = webhook_stand_in().await;
+    let res = browser
+        .post(w.t.url("/channels"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("network", "webhook"),
+            ("name", "Team chat"),
+            ("url", &hook_url),
+            ("secret", HOOK_SECRET),
+            ("min_spacing_minutes", "60"),
+            ("max_per_day", "5"),
+            ("times", ""),
+        ])
+        .send()
+        .await
+        .expect("POST /channels");
+    assert_eq!(res.status(), 303);
+    let html = browser.get(w.t.url("/channels")).send().await.expect("GET").text().await.expect("html");
+    assert!(html.contains("Team chat") && !html.contains(HOOK_SECRET), "{html}");
+    let channel =
+        w.get(&w.sam, "/api/v1/channels").await.1["items"][0]["id"].as_str().expect("id").to_owned();
+
+    // The submission page offers the schedule form.
+    let page = browser
+        .get(w.t.url(&format!("/submissions/{id}")))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("action=\"/posts\"") && page.contains("Team chat"), "{page}");
+    let at = (w.t.app.now() + time::Duration::hours(3)).to_offset(time::UtcOffset::UTC);
+    let at_local = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    );
+    let res = browser
+        .post(w.t.url("/posts"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("submission_id", id.as_str()),
+            ("channel_id", &channel),
+            ("scheduled_at", &at_local),
+            ("text", ""),
+        ])
+        .send()
+        .await
+        .expect("POST /posts");
+    assert_eq!(res.status(), 303);
+    let calendar = browser
+        .get(w.t.url(&res.headers()["location"].to_str().expect("location").replace("&notice=scheduled", "")))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("html");
+    assert!(calendar.contains("Harbour day") && calendar.contains("Team chat"), "{calendar}");
+    assert!(w.get(&w.sam, "/api/v1/calendar.ics").await.1.as_str().expect("ics").contains("Harbour day"));
+
+    // Thirty minutes after it: refused, readable, with the next free time.
+    let close = at + time::Duration::minutes(30);
+    let close_local = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        close.year(),
+        u8::from(close.month()),
+        close.day(),
+        close.hour(),
+        close.minute()
+    );
+    let res = browser
+        .post(w.t.url("/posts"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("submission_id", other.as_str()),
+            ("channel_id", &channel),
+            ("scheduled_at", &close_local),
+            ("text", ""),
+        ])
+        .send()
+        .await
+        .expect("POST /posts");
+    assert_eq!(res.status(), 422);
+    let refusal = res.text().await.expect("html");
+    assert!(refusal.contains("60 minutes apart") && refusal.contains("next free time"), "{refusal}");
+
+    // Move the first post a day later, then cancel it: the submission is approved again.
+    let post = w.get(&w.sam, &format!("/api/v1/posts?submission_id={id}")).await.1["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let later = at + time::Duration::days(1);
+    let later_local = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        later.year(),
+        u8::from(later.month()),
+        later.day(),
+        later.hour(),
+        later.minute()
+    );
+    let res = browser
+        .post(w.t.url(&format!("/posts/{post}/reschedule")))
+        .form(&[("csrf", csrf.as_str()), ("scheduled_at", &later_local)])
+        .send()
+        .await
+        .expect("reschedule");
+    assert_eq!(res.status(), 303);
+    let moved = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await.1;
+    assert_eq!(moved["scheduled_at"].as_str().expect("at")[..16], later_local[..]);
+    // The old job, due at the old time, does nothing.
+    w.t.clock.advance(time::Duration::hours(4));
+    w.t.run_jobs().await;
+    assert_eq!(w.get(&w.sam, &format!("/api/v1/posts/{post}")).await.1["status"], "scheduled");
+    let res = browser
+        .post(w.t.url(&format!("/posts/{post}/cancel")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(res.status(), 303);
+    assert_eq!(w.get(&w.sam, &format!("/api/v1/posts/{post}")).await.1["status"], "cancelled");
+    assert_eq!(w.get(&w.eve, &format!("/api/v1/submissions/{id}")).await.1["status"], "approved");
+    // Employees see the calendar but get no forms, and a form sent anyway is refused.
+    let eve = w.t.sign_in("eve@acme.test", PASSWORD).await;
+    let html = eve.get(w.t.url("/calendar")).send().await.expect("GET").text().await.expect("html");
+    assert!(!html.contains("/reschedule"), "{html}");
+    let eve_csrf = chorus_testkit::csrf_of(&html);
+    let res = eve
+        .post(w.t.url("/posts"))
+        .form(&[
+            ("csrf", eve_csrf.as_str()),
+            ("submission_id", other.as_str()),
+            ("channel_id", &channel),
+            ("scheduled_at", ""),
+            ("text", ""),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 403);
+}

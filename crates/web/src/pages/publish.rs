@@ -1,0 +1,503 @@
+//! Publishing pages: the channels and the calendar (week and month), with forms to add a
+//! channel, place approved content on one, reschedule and cancel. Times in forms are UTC.
+
+use super::{Chrome, FormError, form_errors};
+use crate::{
+    AppState,
+    error::PageError,
+    extract::{PageForm, PageUser},
+};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use chorus_app::{
+    Error,
+    publishing::{self, Channel, ChannelInput, Post, PostInput},
+};
+use chorus_domain::{
+    Action, ChannelId, PostId, SubmissionId, authorize,
+    cadence::Cadence,
+    publishing::{ChannelNetwork, PostStatus},
+};
+use time::{
+    Date, Duration, OffsetDateTime, PrimitiveDateTime, Weekday, format_description::well_known::Rfc3339,
+    macros::format_description,
+};
+
+/// `YYYY-MM-DDTHH:MM` (an HTML `datetime-local`), read as UTC.
+fn parse_local(s: &str) -> Option<OffsetDateTime> {
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    PrimitiveDateTime::parse(s.trim(), &fmt).ok().map(PrimitiveDateTime::assume_utc)
+}
+
+fn local(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
+fn hhmm(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+fn can_manage(user: &PageUser) -> bool {
+    authorize(&user.me.caller.actor, Action::ManageChannels).is_ok()
+}
+
+struct ChannelRow {
+    id: String,
+    network: String,
+    name: String,
+    status: String,
+    reason: String,
+    cadence: String,
+}
+
+fn channel_row(c: Channel) -> ChannelRow {
+    let cadence = publishing::cadence_of(&c);
+    let network =
+        c.network.parse::<ChannelNetwork>().map(|n| n.label().to_owned()).unwrap_or(c.network.clone());
+    ChannelRow {
+        id: c.id.0.to_string(),
+        network,
+        name: c.name,
+        status: c.status,
+        reason: c.status_reason.unwrap_or_default(),
+        cadence: describe(&cadence),
+    }
+}
+
+fn describe(c: &Cadence) -> String {
+    let mut parts = Vec::new();
+    if c.min_spacing_minutes > 0 {
+        parts.push(format!("at least {} min apart", c.min_spacing_minutes));
+    }
+    if c.max_per_day > 0 {
+        parts.push(format!("at most {} a day", c.max_per_day));
+    }
+    if !c.times.is_empty() {
+        parts.push(format!("slots {}", c.times.join(", ")));
+    }
+    if parts.is_empty() { "no limits".into() } else { parts.join("; ") }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "publish/channels.html")]
+struct ChannelsPage {
+    chrome: Chrome,
+    channels: Vec<ChannelRow>,
+    can_manage: bool,
+    networks: Vec<(&'static str, &'static str)>,
+    errors: Vec<FormError>,
+}
+
+async fn channels_page(
+    s: &AppState,
+    user: &PageUser,
+    errors: Vec<FormError>,
+) -> Result<ChannelsPage, PageError> {
+    let channels =
+        publishing::channels(&s.app, &user.me.caller).await?.into_iter().map(channel_row).collect();
+    Ok(ChannelsPage {
+        chrome: Chrome::for_user(user, "channels"),
+        channels,
+        can_manage: can_manage(user),
+        networks: [ChannelNetwork::Mastodon, ChannelNetwork::Webhook, ChannelNetwork::Blog]
+            .into_iter()
+            .map(|n| (n.as_str(), n.label()))
+            .collect(),
+        errors,
+    })
+}
+
+pub async fn channels(State(s): State<AppState>, user: PageUser) -> Result<Response, PageError> {
+    Ok(channels_page(&s, &user, vec![]).await?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ChannelForm {
+    #[serde(default)]
+    network: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    base_url: String,
+    #[serde(default)]
+    access_token: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    min_spacing_minutes: String,
+    #[serde(default)]
+    max_per_day: String,
+    #[serde(default)]
+    times: String,
+}
+
+pub async fn create_channel(
+    State(s): State<AppState>,
+    user: PageUser,
+    PageForm(f): PageForm<ChannelForm>,
+) -> Result<Response, PageError> {
+    let mut credentials = serde_json::Map::new();
+    for (k, v) in [("access_token", &f.access_token), ("url", &f.url), ("secret", &f.secret)] {
+        if !v.trim().is_empty() {
+            credentials.insert(k.into(), v.trim().into());
+        }
+    }
+    let number = |s: &str, default: u32| s.trim().parse::<u32>().unwrap_or(default);
+    let defaults = Cadence::default();
+    let cadence = Cadence {
+        min_spacing_minutes: number(&f.min_spacing_minutes, defaults.min_spacing_minutes),
+        max_per_day: number(&f.max_per_day, defaults.max_per_day),
+        times: f
+            .times
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        ..defaults
+    };
+    let input = ChannelInput {
+        network: f.network,
+        name: f.name,
+        base_url: Some(f.base_url),
+        credentials,
+        cadence: Some(cadence),
+    };
+    match publishing::create_channel(&s.app, &user.me.caller, input).await {
+        Ok(_) => Ok(Redirect::to("/channels?notice=saved").into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, channels_page(&s, &user, form_errors(e)?).await?)
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct PostRow {
+    id: String,
+    time: String,
+    at_local: String,
+    channel: String,
+    title: String,
+    submission_id: String,
+    status: String,
+    url: String,
+    error: String,
+    reschedulable: bool,
+    cancellable: bool,
+}
+
+fn post_row(p: Post) -> PostRow {
+    let status = p.status.parse::<PostStatus>().ok();
+    PostRow {
+        id: p.id.0.to_string(),
+        time: hhmm(p.scheduled_at),
+        at_local: local(p.scheduled_at),
+        channel: p.channel_name,
+        title: p.submission_title,
+        submission_id: p.submission_id.0.to_string(),
+        status: p.status,
+        url: p.external_url.unwrap_or_default(),
+        error: p.last_error.unwrap_or_default(),
+        reschedulable: status.is_some_and(PostStatus::reschedulable),
+        cancellable: matches!(
+            status,
+            Some(PostStatus::Scheduled | PostStatus::Failed | PostStatus::Unconfirmed)
+        ),
+    }
+}
+
+struct Day {
+    label: String,
+    today: bool,
+    in_month: bool,
+    posts: Vec<PostRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "publish/calendar.html")]
+struct CalendarPage {
+    chrome: Chrome,
+    month: bool,
+    title: String,
+    prev: String,
+    next: String,
+    channel: String,
+    channels: Vec<(String, String)>,
+    weeks: Vec<Vec<Day>>,
+    can_manage: bool,
+    errors: Vec<FormError>,
+    suggestion: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct CalendarQuery {
+    view: Option<String>,
+    start: Option<String>,
+    channel: Option<String>,
+    notice: Option<String>,
+}
+
+async fn calendar_page(
+    s: &AppState,
+    user: &PageUser,
+    q: CalendarQuery,
+    errors: Vec<FormError>,
+    suggestion: Option<OffsetDateTime>,
+) -> Result<CalendarPage, PageError> {
+    let now = s.app.now();
+    let month = q.view.as_deref() == Some("month");
+    let anchor = q
+        .start
+        .as_deref()
+        .and_then(|d| Date::parse(d, &format_description!("[year]-[month]-[day]")).ok())
+        .unwrap_or(now.date());
+    let (first, days) = if month {
+        let first_of_month = anchor.replace_day(1).unwrap_or(anchor);
+        let first =
+            first_of_month - Duration::days(i64::from(first_of_month.weekday().number_days_from_monday()));
+        (first, 42)
+    } else {
+        (anchor - Duration::days(i64::from(anchor.weekday().number_days_from_monday())), 7)
+    };
+    let from = first.midnight().assume_utc();
+    let to = from + Duration::days(days);
+    let channel = q.channel.as_deref().and_then(|c| c.parse::<uuid::Uuid>().ok()).map(ChannelId::from);
+    let posts = publishing::posts_between(&s.app, &user.me.caller, channel, from, to).await?;
+    let mut grid: Vec<Day> = (0..days)
+        .map(|i| {
+            let d = first + Duration::days(i);
+            Day {
+                label: if month {
+                    d.day().to_string()
+                } else {
+                    format!("{} {} {}", weekday(d.weekday()), d.day(), d.month())
+                },
+                today: d == now.date(),
+                in_month: !month || d.month() == anchor.month(),
+                posts: vec![],
+            }
+        })
+        .collect();
+    for p in posts {
+        let i = (p.scheduled_at.to_offset(time::UtcOffset::UTC).date() - first).whole_days();
+        if let Some(day) = usize::try_from(i).ok().and_then(|i| grid.get_mut(i)) {
+            day.posts.push(post_row(p));
+        }
+    }
+    let mut weeks = Vec::new();
+    while !grid.is_empty() {
+        let rest = grid.split_off(7.min(grid.len()));
+        weeks.push(std::mem::replace(&mut grid, rest));
+    }
+    let step = |d: Date, forward: bool| -> String {
+        let moved = if month {
+            let (y, m) = (d.year(), d.month());
+            let (y, m) = if forward {
+                if m == time::Month::December { (y + 1, time::Month::January) } else { (y, m.next()) }
+            } else if m == time::Month::January {
+                (y - 1, time::Month::December)
+            } else {
+                (y, m.previous())
+            };
+            Date::from_calendar_date(y, m, 1).unwrap_or(d)
+        } else if forward {
+            d + Duration::days(7)
+        } else {
+            d - Duration::days(7)
+        };
+        moved.to_string()
+    };
+    let channels = publishing::channels(&s.app, &user.me.caller)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.0.to_string(), c.name))
+        .collect();
+    Ok(CalendarPage {
+        chrome: Chrome::for_user(user, "calendar").notice(q.notice.as_deref()),
+        month,
+        title: if month {
+            format!("{} {}", anchor.month(), anchor.year())
+        } else {
+            format!("Week of {first}")
+        },
+        prev: step(anchor, false),
+        next: step(anchor, true),
+        channel: channel.map(|c| c.0.to_string()).unwrap_or_default(),
+        channels,
+        weeks,
+        can_manage: can_manage(user),
+        errors,
+        suggestion: suggestion.map(local).unwrap_or_default(),
+    })
+}
+
+fn weekday(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Monday => "Mon",
+        Weekday::Tuesday => "Tue",
+        Weekday::Wednesday => "Wed",
+        Weekday::Thursday => "Thu",
+        Weekday::Friday => "Fri",
+        Weekday::Saturday => "Sat",
+        Weekday::Sunday => "Sun",
+    }
+}
+
+pub async fn calendar(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Response, PageError> {
+    Ok(calendar_page(&s, &user, q, vec![], None).await?.into_response())
+}
+
+/// A refused form: the calendar again, with the reason and, for the cadence guard, the
+/// suggested time.
+async fn refused(s: &AppState, user: &PageUser, e: Error) -> Result<Response, PageError> {
+    let (errors, suggestion) = match e {
+        Error::Cadence { message, next_free } => {
+            let hint = next_free
+                .map(|t| format!(" The next free time is {} UTC.", local(t).replace('T', " ")))
+                .unwrap_or_default();
+            (
+                vec![FormError { field: "time".into(), message: format!("is refused: {message}.{hint}") }],
+                next_free,
+            )
+        }
+        other => (form_errors(other)?, None),
+    };
+    let page = calendar_page(s, user, CalendarQuery::default(), errors, suggestion).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct SchedulePostForm {
+    #[serde(default)]
+    submission_id: String,
+    #[serde(default)]
+    channel_id: String,
+    #[serde(default)]
+    scheduled_at: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn create_post(
+    State(s): State<AppState>,
+    user: PageUser,
+    PageForm(f): PageForm<SchedulePostForm>,
+) -> Result<Response, PageError> {
+    let bad = |field: &'static str| Error::from(chorus_domain::Invalid::new(field, "is missing"));
+    let result = async {
+        let submission_id: SubmissionId =
+            f.submission_id.parse::<uuid::Uuid>().map_err(|_| bad("submission_id"))?.into();
+        let channel_id: ChannelId = f.channel_id.parse::<uuid::Uuid>().map_err(|_| bad("channel"))?.into();
+        let scheduled_at =
+            match f.scheduled_at.trim() {
+                "" => None,
+                t => Some(parse_local(t).ok_or_else(|| {
+                    Error::from(chorus_domain::Invalid::new("time", "is not a date and time"))
+                })?),
+            };
+        let text = Some(f.text.trim().to_owned()).filter(|t| !t.is_empty());
+        publishing::create_post(
+            &s.app,
+            &user.me.caller,
+            PostInput { submission_id, channel_id, text, scheduled_at },
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(p) => Ok(Redirect::to(&format!("/calendar?start={}&notice=scheduled", p.scheduled_at.date()))
+            .into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_) | Error::Cadence { .. })) => {
+            refused(&s, &user, e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct RescheduleForm {
+    #[serde(default)]
+    scheduled_at: String,
+}
+
+pub async fn reschedule(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<uuid::Uuid>,
+    PageForm(f): PageForm<RescheduleForm>,
+) -> Result<Response, PageError> {
+    let result = match parse_local(&f.scheduled_at) {
+        None => Err(Error::from(chorus_domain::Invalid::new("time", "is not a date and time"))),
+        Some(at) => publishing::reschedule_post(&s.app, &user.me.caller, PostId::from(id), at).await,
+    };
+    match result {
+        Ok(p) => Ok(Redirect::to(&format!("/calendar?start={}&notice=rescheduled", p.scheduled_at.date()))
+            .into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_) | Error::Cadence { .. })) => {
+            refused(&s, &user, e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn cancel(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<Response, PageError> {
+    match publishing::cancel_post(&s.app, &user.me.caller, PostId::from(id)).await {
+        Ok(p) => Ok(Redirect::to(&format!("/calendar?start={}&notice=cancelled", p.scheduled_at.date()))
+            .into_response()),
+        Err(e @ Error::Conflict(_)) => refused(&s, &user, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// For the submission page: where it can be posted, and where it is.
+pub struct PublishPanel {
+    pub channels: Vec<(String, String)>,
+    pub posts: Vec<(String, String, String, String)>,
+}
+
+pub async fn panel(
+    s: &AppState,
+    user: &PageUser,
+    submission: SubmissionId,
+) -> Result<PublishPanel, PageError> {
+    let channels = if can_manage(user) {
+        publishing::channels(&s.app, &user.me.caller)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.0.to_string(), c.name))
+            .collect()
+    } else {
+        vec![]
+    };
+    let posts = publishing::posts_of_submission(&s.app, &user.me.caller, submission)
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.channel_name,
+                p.status,
+                p.scheduled_at.format(&Rfc3339).unwrap_or_default(),
+                p.external_url.unwrap_or_default(),
+            )
+        })
+        .collect();
+    Ok(PublishPanel { channels, posts })
+}
