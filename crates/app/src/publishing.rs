@@ -20,8 +20,11 @@ use chorus_domain::{
 use chorus_jobs::{Job, Registry, RetryAfter};
 use chorus_media::{MediaVariant, ObjectKey, ObjectStore};
 use chorus_networks::publish::{
-    Connector, Image, Lookup, Outbound, PublishError, Published, RetrySafety, http_client,
-    mastodon::Mastodon, webhook::Webhook,
+    Connector, Image, Lookup, Outbound, PublishError, Published, RetrySafety,
+    bluesky::{Bluesky, Session},
+    http_client,
+    mastodon::Mastodon,
+    webhook::Webhook,
 };
 use chorus_store::{Db, Store, channels, posts, submissions};
 use serde::{Deserialize, Serialize};
@@ -54,7 +57,10 @@ fn credentials_context(id: ChannelId) -> String {
 /// Networks whose connector is built; the others are refused at creation with a clear message
 /// rather than accepted and failing at publish time.
 fn available(network: ChannelNetwork) -> bool {
-    matches!(network, ChannelNetwork::Mastodon | ChannelNetwork::Webhook | ChannelNetwork::Blog)
+    matches!(
+        network,
+        ChannelNetwork::Mastodon | ChannelNetwork::Bluesky | ChannelNetwork::Webhook | ChannelNetwork::Blog
+    )
 }
 
 pub async fn create_channel(app: &App, caller: &Caller, input: ChannelInput) -> Result<Channel> {
@@ -574,7 +580,9 @@ impl Publisher {
                 RetrySafety::LookFirst => false,
             };
             if !repeat_is_safe {
-                match connector.find(&outbound).await {
+                let found = connector.find(&outbound).await;
+                self.keep_session(&mut db, channel.id, connector.as_ref(), now).await?;
+                match found {
                     Ok(Lookup::Found(published)) => {
                         return self.record_published(&mut db, &post, post.version, &published, now).await;
                     }
@@ -610,6 +618,7 @@ impl Publisher {
         let result = connector.publish(&outbound).await;
         let mut db = self.store.conn().await?;
         let now = self.clock.now();
+        self.keep_session(&mut db, channel.id, connector.as_ref(), now).await?;
         match result {
             Ok(published) => self.record_published(&mut db, &post, version, &published, now).await,
             Err(e @ PublishError::Unknown(_)) => {
@@ -654,8 +663,12 @@ impl Publisher {
         channel: &Channel,
         network: ChannelNetwork,
     ) -> anyhow::Result<Box<dyn Connector>> {
-        let (sealed, _session) = channels::secrets(db, org, channel.id).await?.context("channel secrets")?;
+        let (sealed, session) = channels::secrets(db, org, channel.id).await?.context("channel secrets")?;
         let creds = open_credentials(&self.keyring, channel.id, &sealed)?;
+        // A kept session that no longer opens (key rotated away) is simply made anew.
+        let session: Option<Session> = session
+            .and_then(|s| self.keyring.open(&session_context(channel.id), &s).ok())
+            .and_then(|plain| serde_json::from_slice(&plain).ok());
         let get = |k: &str| creds.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
         Ok(match network {
             ChannelNetwork::Mastodon => Box::new(Mastodon::new(
@@ -666,8 +679,30 @@ impl Publisher {
             ChannelNetwork::Webhook => {
                 Box::new(Webhook::new(self.http.clone(), &get("url"), &get("secret"), &channel.name))
             }
+            ChannelNetwork::Bluesky => Box::new(Bluesky::new(
+                self.http.clone(),
+                channel.base_url.as_deref().unwrap_or("https://bsky.social"),
+                &get("identifier"),
+                &get("app_password"),
+                session,
+            )),
             other => anyhow::bail!("no connector for {} yet", other.label()),
         })
+    }
+
+    /// Saves (sealed) a session the connector made or refreshed, so the next post reuses it.
+    async fn keep_session(
+        &self,
+        db: &mut impl Db,
+        channel: ChannelId,
+        connector: &dyn Connector,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        if let Some(state) = connector.session_state() {
+            let sealed = self.keyring.seal(&session_context(channel), state.as_bytes());
+            channels::set_session(db, channel, Some(&sealed), now).await?;
+        }
+        Ok(())
     }
 
     async fn outbound(&self, db: &mut impl Db, post: &Post) -> anyhow::Result<Outbound> {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub mod bluesky;
 pub mod mastodon;
 pub mod webhook;
 
@@ -83,6 +84,10 @@ pub trait Connector: Send + Sync {
     async fn publish(&self, post: &Outbound) -> Result<Published, PublishError>;
     fn retry(&self) -> RetrySafety;
     async fn find(&self, post: &Outbound) -> Result<Lookup, PublishError>;
+    /// Session state worth keeping for the next post (a Bluesky session), when it changed.
+    fn session_state(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The HTTP client connectors share: no proxies, a total timeout per request.

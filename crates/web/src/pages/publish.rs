@@ -106,10 +106,15 @@ async fn channels_page(
         chrome: Chrome::for_user(user, "channels"),
         channels,
         can_manage: can_manage(user),
-        networks: [ChannelNetwork::Mastodon, ChannelNetwork::Webhook, ChannelNetwork::Blog]
-            .into_iter()
-            .map(|n| (n.as_str(), n.label()))
-            .collect(),
+        networks: [
+            ChannelNetwork::Mastodon,
+            ChannelNetwork::Bluesky,
+            ChannelNetwork::Webhook,
+            ChannelNetwork::Blog,
+        ]
+        .into_iter()
+        .map(|n| (n.as_str(), n.label()))
+        .collect(),
         errors,
     })
 }
@@ -129,6 +134,10 @@ pub struct ChannelForm {
     #[serde(default)]
     access_token: String,
     #[serde(default)]
+    identifier: String,
+    #[serde(default)]
+    app_password: String,
+    #[serde(default)]
     url: String,
     #[serde(default)]
     secret: String,
@@ -146,7 +155,13 @@ pub async fn create_channel(
     PageForm(f): PageForm<ChannelForm>,
 ) -> Result<Response, PageError> {
     let mut credentials = serde_json::Map::new();
-    for (k, v) in [("access_token", &f.access_token), ("url", &f.url), ("secret", &f.secret)] {
+    for (k, v) in [
+        ("access_token", &f.access_token),
+        ("identifier", &f.identifier),
+        ("app_password", &f.app_password),
+        ("url", &f.url),
+        ("secret", &f.secret),
+    ] {
         if !v.trim().is_empty() {
             credentials.insert(k.into(), v.trim().into());
         }

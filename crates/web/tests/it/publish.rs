@@ -744,3 +744,118 @@ async fn the_social_team_schedules_moves_and_cancels_from_the_pages() {
         .expect("POST");
     assert_eq!(res.status(), 403);
 }
+
+/// Acceptance 5: the Bluesky connector against the real reference PDS (`tests/peers/bluesky`,
+/// started by `.ci/run`, which sets CHORUS_TEST_PDS_INFO). A post with a link, a hashtag, a
+/// mention and an image is accepted by the PDS's lexicon validation and read back as written;
+/// the session is kept for the next post. Without a PDS this test says so and passes.
+#[tokio::test]
+async fn bluesky_posts_with_facets_and_an_image_are_accepted_by_the_real_pds() {
+    let Ok(info) = std::env::var("CHORUS_TEST_PDS_INFO") else {
+        eprintln!("skipped: set CHORUS_TEST_PDS_INFO (as .ci/run does) to run against a real Bluesky PDS");
+        return;
+    };
+    let peer: Value = serde_json::from_str(&std::fs::read_to_string(info).expect("peer info")).expect("json");
+    let pds = peer["url"].as_str().expect("url").to_owned();
+    let w = setup().await;
+    let channel = w
+        .channel(json!({"network": "bluesky", "name": "Acme on Bluesky", "base_url": pds,
+            "credentials": {"identifier": peer["identifier"], "app_password": peer["app_password"]}}))
+        .await;
+    // A photo with a caption that has every kind of facet, in a text with multi-byte characters.
+    let png = {
+        let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([(x * 6) as u8, (y * 8) as u8, 120]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).expect("png");
+        out.into_inner()
+    };
+    let part =
+        reqwest::multipart::Part::bytes(png).file_name("grid.png").mime_str("image/png").expect("mime");
+    let media: Value = w
+        .api
+        .post(w.t.url("/api/v1/media"))
+        .bearer_auth(&w.eve)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+    let caption =
+        "Grüße from the depot 👋 #OpenDay with @bob.test — details: https://example.com/open-day?x=1";
+    let (s, draft) = w
+        .post(
+            &w.eve,
+            "/api/v1/submissions",
+            json!({"kind": "photo", "title": "Open day", "body": caption, "media_ids": [media["id"]]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{draft}");
+    let id = draft["id"].as_str().expect("id").to_owned();
+    w.post(&w.eve, &format!("/api/v1/submissions/{id}/submit"), json!({})).await;
+    w.post(
+        &w.sam,
+        &format!("/api/v1/submissions/{id}/decision"),
+        json!({"decision": "approve", "comment": ""}),
+    )
+    .await;
+    let (s, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": id, "channel_id": channel})).await;
+    assert_eq!(s, 201, "{p}");
+    w.t.run_jobs().await;
+    let (_, post) = w.get(&w.sam, &format!("/api/v1/posts/{}", p["id"].as_str().expect("id"))).await;
+    assert_eq!(post["status"], "published", "{post}");
+    let uri = post["external_id"].as_str().expect("at:// uri");
+    assert!(uri.starts_with("at://did:plc:") && uri.contains("/app.bsky.feed.post/"), "{uri}");
+
+    // Read it back from the PDS, as anyone can.
+    let rkey = uri.rsplit('/').next().expect("rkey");
+    let record: Value = reqwest::Client::new()
+        .get(format!("{pds}/xrpc/com.atproto.repo.getRecord"))
+        .query(&[
+            ("repo", peer["did"].as_str().expect("did")),
+            ("collection", "app.bsky.feed.post"),
+            ("rkey", rkey),
+        ])
+        .send()
+        .await
+        .expect("getRecord")
+        .json()
+        .await
+        .expect("json");
+    let value = &record["value"];
+    assert_eq!(value["text"], caption);
+    let facets = value["facets"].as_array().expect("facets");
+    let feature = |kind: &str| {
+        facets
+            .iter()
+            .find(|f| f["features"][0]["$type"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} facet in {facets:?}"))
+            .clone()
+    };
+    let slice = |f: &Value| {
+        let (a, b) = (
+            f["index"]["byteStart"].as_u64().expect("start") as usize,
+            f["index"]["byteEnd"].as_u64().expect("end") as usize,
+        );
+        caption.as_bytes()[a..b].to_vec()
+    };
+    let link = feature("app.bsky.richtext.facet#link");
+    assert_eq!(slice(&link), b"https://example.com/open-day?x=1");
+    let tag = feature("app.bsky.richtext.facet#tag");
+    assert_eq!(slice(&tag), b"#OpenDay");
+    assert_eq!(tag["features"][0]["tag"], "OpenDay");
+    let mention = feature("app.bsky.richtext.facet#mention");
+    assert_eq!(slice(&mention), b"@bob.test");
+    assert!(mention["features"][0]["did"].as_str().expect("did").starts_with("did:plc:"));
+    assert_eq!(value["embed"]["$type"], "app.bsky.embed.images");
+    assert_eq!(value["embed"]["images"][0]["image"]["mimeType"], "image/png");
+
+    // The session was kept (sealed) for the next post.
+    let mut db = w.t.app.store.conn().await.expect("conn");
+    let channel_id: chorus_domain::ChannelId = channel.parse::<uuid::Uuid>().expect("uuid").into();
+    let (_, session) =
+        chorus_store::channels::secrets(&mut db, w.org, channel_id).await.expect("read").expect("row");
+    let session = session.expect("a kept session");
+    assert!(!String::from_utf8_lossy(&session).contains("eyJ"), "sealed, not a plain JWT");
+}
