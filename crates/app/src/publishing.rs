@@ -247,12 +247,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: PostInput) -> Result
             if at < now - PAST_SLACK {
                 return Err(Invalid::new("scheduled_at", "is in the past").into());
             }
-            if let Err(refusal) = cadence.check(at, &taken) {
-                return Err(Error::Cadence {
-                    message: format!("{} on {}", refusal.reason, channel.name),
-                    next_free: refusal.next_free,
-                });
-            }
+            guard(&channel, &cadence, at, &taken)?;
             at
         }
         None => cadence.next_free(now, &taken).ok_or_else(|| Error::Cadence {
@@ -279,14 +274,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: PostInput) -> Result
         submissions::set_status(&mut tx, org, submission.id, submission.version, Status::Scheduled, now)
             .await?;
     }
-    chorus_jobs::enqueue_at(
-        &mut tx,
-        &PublishPost { post: id, scheduled_at: to_millis(scheduled_at) },
-        Some(org),
-        scheduled_at,
-        now,
-    )
-    .await?;
+    PublishPost::enqueue(&mut tx, org, id, scheduled_at, now).await?;
     audit::record(
         &mut tx,
         org,
@@ -301,6 +289,14 @@ pub async fn create_post(app: &App, caller: &Caller, input: PostInput) -> Result
     tx.commit().await?;
     app.queue.wake();
     Ok(post)
+}
+
+/// The cadence guard's verdict as a use-case error, naming the channel.
+fn guard(channel: &Channel, cadence: &Cadence, at: OffsetDateTime, taken: &[OffsetDateTime]) -> Result<()> {
+    cadence.check(at, taken).map_err(|refusal| Error::Cadence {
+        message: format!("{} on {}", refusal.reason, channel.name),
+        next_free: refusal.next_free,
+    })
 }
 
 fn far_future(now: OffsetDateTime) -> OffsetDateTime {
@@ -330,12 +326,7 @@ pub async fn reschedule_post(app: &App, caller: &Caller, id: PostId, at: OffsetD
         Some(post.id),
     )
     .await?;
-    if let Err(refusal) = cadence_of(&channel).check(at, &taken) {
-        return Err(Error::Cadence {
-            message: format!("{} on {}", refusal.reason, channel.name),
-            next_free: refusal.next_free,
-        });
-    }
+    guard(&channel, &cadence_of(&channel), at, &taken)?;
     let change = posts::Change { scheduled_at: Some(at), ..Default::default() };
     if !posts::transition(&mut tx, post.id, post.version, PostStatus::Scheduled.as_str(), &change, now)
         .await?
@@ -343,14 +334,7 @@ pub async fn reschedule_post(app: &App, caller: &Caller, id: PostId, at: OffsetD
         return Err(Error::Conflict("the post changed meanwhile; reload and try again".into()));
     }
     // The old job finds the time changed and does nothing.
-    chorus_jobs::enqueue_at(
-        &mut tx,
-        &PublishPost { post: id, scheduled_at: to_millis(at) },
-        Some(org),
-        at,
-        now,
-    )
-    .await?;
+    PublishPost::enqueue(&mut tx, org, id, at, now).await?;
     audit::record(
         &mut tx,
         org,
@@ -507,6 +491,21 @@ pub async fn blog_post(app: &App, org_slug: &str, id: PostId) -> Result<(chorus_
 pub struct PublishPost {
     pub post: PostId,
     pub scheduled_at: i64,
+}
+
+impl PublishPost {
+    /// Queues the publish job for the post's time, in the caller's transaction.
+    async fn enqueue(
+        db: &mut impl Db,
+        org: chorus_domain::OrgId,
+        post: PostId,
+        at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        chorus_jobs::enqueue_at(db, &PublishPost { post, scheduled_at: to_millis(at) }, Some(org), at, now)
+            .await?;
+        Ok(())
+    }
 }
 
 impl Job for PublishPost {

@@ -70,7 +70,7 @@ pub fn problem(
     detail: impl Into<String>,
     errors: Vec<FieldError>,
 ) -> Response {
-    let body = Problem {
+    problem_response(Problem {
         kind: format!("urn:chorus:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
@@ -79,7 +79,11 @@ pub fn problem(
         errors,
         current: None,
         next_free_slot: None,
-    };
+    })
+}
+
+fn problem_response(body: Problem) -> Response {
+    let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut res = (status, Json(body)).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     res
@@ -103,38 +107,26 @@ impl From<Error> for ApiError {
             ),
             _ => (e.to_string(), vec![]),
         };
-        let mut res = problem(status, e.code(), detail, errors);
-        if let Error::Changed { current, .. } = &e {
-            let body = Problem {
-                kind: format!("urn:chorus:problem:{}", e.code()),
-                title: status.canonical_reason().unwrap_or("Error").to_owned(),
-                status: status.as_u16(),
-                detail: e.to_string(),
-                code: e.code().to_owned(),
-                errors: vec![],
-                current: Some(crate::api::current_json(current)),
-                next_free_slot: None,
-            };
-            res = (status, Json(body)).into_response();
-            res.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        }
-        if let Error::Cadence { next_free, .. } = &e {
-            let body = Problem {
-                kind: format!("urn:chorus:problem:{}", e.code()),
-                title: status.canonical_reason().unwrap_or("Error").to_owned(),
-                status: status.as_u16(),
-                detail: e.to_string(),
-                code: e.code().to_owned(),
-                errors: vec![],
-                current: None,
-                next_free_slot: next_free
-                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
-            };
-            res = (status, Json(body)).into_response();
-            res.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        }
+        let mut res = problem_response(Problem {
+            kind: format!("urn:chorus:problem:{}", e.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: e.code().to_owned(),
+            errors,
+            // The current submission, to compare with what was sent.
+            current: match &e {
+                Error::Changed { current, .. } => Some(crate::api::current_json(current)),
+                _ => None,
+            },
+            // The time the cadence guard would accept.
+            next_free_slot: match &e {
+                Error::Cadence { next_free, .. } => {
+                    next_free.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                }
+                _ => None,
+            },
+        });
         if let Error::TooManyRequests { retry_after } = &e
             && let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().to_string())
         {

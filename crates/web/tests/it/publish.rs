@@ -218,6 +218,12 @@ impl World {
     }
 }
 
+/// A time as an HTML `datetime-local` field sends it (the pages read it as UTC).
+fn form_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
 fn requests(rec: &Shared) -> Vec<(u16, Value)> {
     rec.lock().expect("lock").requests.clone()
 }
@@ -631,14 +637,7 @@ async fn the_social_team_schedules_moves_and_cancels_from_the_pages() {
         .expect("html");
     assert!(page.contains("action=\"/posts\"") && page.contains("Team chat"), "{page}");
     let at = (w.t.app.now() + time::Duration::hours(3)).to_offset(time::UtcOffset::UTC);
-    let at_local = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute()
-    );
+    let at_local = form_time(at);
     let res = browser
         .post(w.t.url("/posts"))
         .form(&[
@@ -665,14 +664,7 @@ async fn the_social_team_schedules_moves_and_cancels_from_the_pages() {
 
     // Thirty minutes after it: refused, readable, with the next free time.
     let close = at + time::Duration::minutes(30);
-    let close_local = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        close.year(),
-        u8::from(close.month()),
-        close.day(),
-        close.hour(),
-        close.minute()
-    );
+    let close_local = form_time(close);
     let res = browser
         .post(w.t.url("/posts"))
         .form(&[
@@ -695,14 +687,7 @@ async fn the_social_team_schedules_moves_and_cancels_from_the_pages() {
         .expect("id")
         .to_owned();
     let later = at + time::Duration::days(1);
-    let later_local = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        later.year(),
-        u8::from(later.month()),
-        later.day(),
-        later.hour(),
-        later.minute()
-    );
+    let later_local = form_time(later);
     let res = browser
         .post(w.t.url(&format!("/posts/{post}/reschedule")))
         .form(&[("csrf", csrf.as_str()), ("scheduled_at", &later_local)])
