@@ -352,6 +352,31 @@ async fn the_cadence_guard_refuses_over_posting_and_suggests_the_next_free_slot(
     assert_eq!(s, 422, "{v}");
     assert_eq!(v["errors"][0]["field"], "text");
     assert!(v["detail"].as_str().expect("detail").contains("limit is 500"), "{v}");
+    // Bluesky counts graphemes (300): 150 family emoji are 150 graphemes but over 3,000 bytes of
+    // UTF-8, which Bluesky refuses as well; 301 letters are one grapheme too many.
+    let bluesky = w
+        .channel(json!({"network": "bluesky", "name": "Acme on Bluesky", "base_url": "http://127.0.0.1:9",
+            "credentials": {"identifier": "acme.example", "app_password": "aaaa-bbbb-cccc-dddd"}}))
+        .await;
+    for text in ["a".repeat(301), "👨‍👩‍👧‍👦".repeat(150)] {
+        let (s, v) = w
+            .post(
+                &w.sam,
+                "/api/v1/posts",
+                json!({"submission_id": long, "channel_id": bluesky, "text": text}),
+            )
+            .await;
+        assert_eq!(s, 422, "{v}");
+        assert_eq!(v["errors"][0]["field"], "text", "{v}");
+    }
+    let (s, v) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": long, "channel_id": bluesky, "text": "a".repeat(300)}),
+        )
+        .await;
+    assert_eq!(s, 201, "exactly the limit fits: {v}");
     // A caption that is too long is shortened to fit when no text is given.
     let longer = w.approved("Longer", &"harbour ".repeat(100)).await;
     let (s, p) = w
