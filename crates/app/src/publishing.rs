@@ -526,9 +526,14 @@ pub struct Publisher {
 }
 
 pub fn register(registry: &mut Registry, publisher: Publisher) {
+    let on_dead = publisher.clone();
     registry.register(move |job: PublishPost| {
         let publisher = publisher.clone();
         async move { publisher.run(job).await }
+    });
+    registry.on_dead(move |job: PublishPost, error: String| {
+        let publisher = on_dead.clone();
+        async move { publisher.gave_up(job, &error).await }
     });
 }
 
@@ -687,6 +692,25 @@ impl Publisher {
             )),
             other => anyhow::bail!("no connector for {} yet", other.label()),
         })
+    }
+
+    /// Out of attempts: a post still waiting is `failed` (certainly not posted), one caught
+    /// mid-attempt is `unconfirmed` (it may be out); either way a person sees why.
+    async fn gave_up(&self, job: PublishPost, error: &str) -> anyhow::Result<()> {
+        let mut db = self.store.conn().await?;
+        let Some(post) = posts::get_any(&mut db, job.post).await? else { return Ok(()) };
+        if to_millis(post.scheduled_at) != job.scheduled_at {
+            return Ok(());
+        }
+        let to = match post.status.parse::<PostStatus>()? {
+            PostStatus::Scheduled => PostStatus::Failed,
+            PostStatus::Publishing => PostStatus::Unconfirmed,
+            _ => return Ok(()),
+        };
+        let message = format!("gave up after every retry: {error}");
+        let change = posts::Change { error: Some(&message), ..Default::default() };
+        posts::transition(&mut db, post.id, post.version, to.as_str(), &change, self.clock.now()).await?;
+        Ok(())
     }
 
     /// Saves (sealed) a session the connector made or refreshed, so the next post reuses it.

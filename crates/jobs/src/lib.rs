@@ -87,13 +87,38 @@ pub struct RetryAfter(pub Duration);
 type BoxFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 type HandlerFn = Arc<dyn Fn(String) -> BoxFuture + Send + Sync>;
 
-/// Which function handles which kind of job.
+type DeadFn = Arc<dyn Fn(String, String) -> BoxFuture + Send + Sync>;
+
+/// Which function handles which kind of job (and, optionally, what to do when one fails for good).
 #[derive(Default, Clone)]
 pub struct Registry {
     handlers: HashMap<&'static str, HandlerFn>,
+    dead: HashMap<&'static str, DeadFn>,
 }
 
 impl Registry {
+    /// Runs `f(job, last error)` once a job of this kind has used its last attempt, so the
+    /// thing it was for can say so (a post that could not be published is marked failed).
+    pub fn on_dead<J, F, Fut>(&mut self, f: F)
+    where
+        J: Job,
+        F: Fn(J, String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let f = Arc::new(f);
+        self.dead.insert(
+            J::KIND,
+            Arc::new(move |payload: String, error: String| {
+                let f = Arc::clone(&f);
+                Box::pin(async move {
+                    let job: J = serde_json::from_str(&payload)
+                        .with_context(|| format!("decode {} payload", J::KIND))?;
+                    f(job, error).await
+                }) as BoxFuture
+            }),
+        );
+    }
+
     pub fn register<J, F, Fut>(&mut self, handler: F)
     where
         J: Job,
@@ -269,6 +294,11 @@ impl Queue {
                 let outcome = if retry_at.is_some() { Outcome::Retry } else { Outcome::Dead };
                 if outcome == Outcome::Dead {
                     tracing::error!(error = %error, "Job {} failed for good after {} attempts", job.kind, job.attempts);
+                    if let Some(dead) = self.registry.dead.get(job.kind.as_str())
+                        && let Err(e) = dead(job.payload.clone(), error.clone()).await
+                    {
+                        tracing::error!(error = %format!("{e:#}"), "Could not record a dead {} job", job.kind);
+                    }
                 } else {
                     tracing::warn!(error = %error, "Job {} failed; will retry", job.kind);
                 }

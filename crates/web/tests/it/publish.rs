@@ -869,3 +869,25 @@ async fn bluesky_posts_with_facets_and_an_image_are_accepted_by_the_real_pds() {
     let session = session.expect("a kept session");
     assert!(!String::from_utf8_lossy(&session).contains("eyJ"), "sealed, not a plain JWT");
 }
+
+/// A channel that never answers (connection refused: certainly not posted) is retried with
+/// back-off; when the job runs out of attempts the post is `failed`, with the reason, for a
+/// person to see, never silently dropped.
+#[tokio::test]
+async fn a_post_that_cannot_be_delivered_is_failed_after_its_last_retry() {
+    let w = setup().await;
+    let channel = w
+        .channel(json!({"network": "webhook", "name": "Gone", "credentials": {"url": "http://127.0.0.1:9/hook", "secret": "s"}}))
+        .await;
+    let id = w.approved("Nobody home", "Hello?").await;
+    let (_, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": id, "channel_id": channel})).await;
+    let post = p["id"].as_str().expect("id").to_owned();
+    for _ in 0..12 {
+        w.t.run_jobs().await;
+        w.t.clock.advance(time::Duration::hours(2));
+    }
+    let (_, failed) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["attempts"], 10, "every attempt reached the network call: {failed}");
+    assert!(failed["last_error"].as_str().expect("error").contains("gave up after every retry"), "{failed}");
+}
