@@ -161,10 +161,6 @@ impl Keyring {
         self.keys.iter().map(SecretKey::line).collect()
     }
 
-    pub fn key_count(&self) -> usize {
-        self.keys.len()
-    }
-
     /// Seals `plain` for the place named by `context` (e.g. "channel:<id>:credentials").
     pub fn seal(&self, context: &str, plain: &[u8]) -> Vec<u8> {
         let key = &self.keys[0];

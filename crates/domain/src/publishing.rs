@@ -138,11 +138,6 @@ impl PostStatus {
         }
     }
 
-    /// Whether the post still takes a place in its channel's cadence.
-    pub fn occupies_slot(self) -> bool {
-        !matches!(self, PostStatus::Cancelled | PostStatus::Failed)
-    }
-
     /// Whether its time and text may still change.
     pub fn reschedulable(self) -> bool {
         matches!(self, PostStatus::Scheduled | PostStatus::Failed)

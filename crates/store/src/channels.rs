@@ -118,25 +118,6 @@ pub async fn set_session(
     Ok(())
 }
 
-pub async fn set_cadence(
-    db: &mut impl Db,
-    org: OrgId,
-    id: ChannelId,
-    cadence: &str,
-    now: OffsetDateTime,
-) -> Result<bool> {
-    const SQL: &str = "update channels set cadence = $3, updated_at = $4 where org_id = $1 and id = $2";
-    let n = run!(db, |c| sqlx::query(SQL)
-        .bind(org.0)
-        .bind(id.0)
-        .bind(cadence)
-        .bind(to_millis(now))
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
-}
-
 /// Flags a channel whose credentials the network refused (or clears the flag with `None`).
 pub async fn set_status(
     db: &mut impl Db,

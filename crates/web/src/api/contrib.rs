@@ -31,9 +31,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-const PROBLEM: &str = "application/problem+json";
+pub(super) const PROBLEM: &str = "application/problem+json";
 
-fn parse_time(raw: &Option<String>, field: &'static str) -> Result<Option<time::OffsetDateTime>, ApiError> {
+pub(super) fn parse_time(
+    raw: &Option<String>,
+    field: &'static str,
+) -> Result<Option<time::OffsetDateTime>, ApiError> {
     match raw.as_deref().filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)

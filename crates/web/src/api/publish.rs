@@ -1,7 +1,10 @@
 //! `/api/v1` for publishing (SPEC §6): channels, posts and the calendar feed. Credentials go in
 //! and never come out.
 
-use super::dto::rfc3339;
+use super::{
+    contrib::{PROBLEM, parse_time},
+    dto::rfc3339,
+};
 use crate::{
     AppState,
     error::{ApiError, Problem},
@@ -16,20 +19,8 @@ use axum::{
 use chorus_app::publishing::{self, Channel, ChannelInput, Post, PostInput};
 use chorus_domain::{ChannelId, PostId, SubmissionId, cadence::Cadence};
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-const PROBLEM: &str = "application/problem+json";
-
-fn parse_time(raw: Option<&str>, field: &'static str) -> Result<Option<time::OffsetDateTime>, ApiError> {
-    match raw.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => time::OffsetDateTime::parse(s, &Rfc3339)
-            .map(Some)
-            .map_err(|_| chorus_domain::Invalid::new(field, "must be an RFC 3339 time").into()),
-    }
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct ChannelDto {
@@ -187,7 +178,7 @@ pub async fn create_post(
         submission_id: SubmissionId::from(b.submission_id),
         channel_id: ChannelId::from(b.channel_id),
         text: b.text,
-        scheduled_at: parse_time(b.scheduled_at.as_deref(), "scheduled_at")?,
+        scheduled_at: parse_time(&b.scheduled_at, "scheduled_at")?,
     };
     let p = publishing::create_post(&s.app, &me.caller, input).await?;
     Ok((StatusCode::CREATED, Json(PostDto::from(p))))
@@ -214,9 +205,8 @@ pub async fn list_posts(
     let items = match q.submission_id {
         Some(id) => publishing::posts_of_submission(&s.app, &me.caller, SubmissionId::from(id)).await?,
         None => {
-            let from = parse_time(q.from.as_deref(), "from")?
-                .unwrap_or_else(|| s.app.now() - time::Duration::days(7));
-            let to = parse_time(q.to.as_deref(), "to")?.unwrap_or(from + time::Duration::days(60));
+            let from = parse_time(&q.from, "from")?.unwrap_or_else(|| s.app.now() - time::Duration::days(7));
+            let to = parse_time(&q.to, "to")?.unwrap_or(from + time::Duration::days(60));
             publishing::posts_between(&s.app, &me.caller, q.channel_id.map(ChannelId::from), from, to).await?
         }
     };
