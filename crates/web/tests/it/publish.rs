@@ -2,138 +2,14 @@
 //! HTTP against strict local stand-ins for the networks (a Mastodon instance that checks what
 //! Mastodon checks, and a webhook receiver that verifies the HMAC signature).
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
-
-use axum::{
-    Json, Router,
-    extract::State,
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    routing::post,
-};
 use chorus_domain::OrgId;
+use chorus_standins::{mastodon::Mastodon, webhook::Webhook};
 use chorus_testkit::TestApp;
-use hmac::{Hmac, Mac as _};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 const PASSWORD: &str = "correct horse battery staple";
 const MASTODON_TOKEN: &str = "mastodon-token-7f3a9c";
 const HOOK_SECRET: &str = "hook-secret-5b21";
-
-// ---- Stand-ins ---------------------------------------------------------------------------------
-
-#[derive(Default)]
-struct Recorded {
-    /// Every request that reached the endpoint (accepted or not), as (status answered, body).
-    requests: Vec<(u16, Value)>,
-    /// Mastodon: statuses created, by idempotency key.
-    by_key: HashMap<String, Value>,
-    /// Answers to give before behaving normally (status, Retry-After).
-    scripted: Vec<(u16, Option<u64>)>,
-}
-
-type Shared = Arc<Mutex<Recorded>>;
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
-    format!("http://{addr}")
-}
-
-/// `POST /api/v1/statuses` as Mastodon documents it: a Bearer token, a non-empty `status` of at
-/// most 500 characters (or media), and `Idempotency-Key` answered with the first status.
-async fn mastodon_statuses(State(rec): State<Shared>, headers: HeaderMap, body: String) -> Response {
-    let mut rec = rec.lock().expect("lock");
-    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let answer = |rec: &mut Recorded, status: StatusCode, v: Value| {
-        rec.requests.push((status.as_u16(), parsed.clone()));
-        (status, Json(v)).into_response()
-    };
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {MASTODON_TOKEN}"))
-    {
-        return answer(&mut rec, StatusCode::UNAUTHORIZED, json!({"error": "The access token is invalid"}));
-    }
-    if !rec.scripted.is_empty() {
-        let (code, retry_after) = rec.scripted.remove(0);
-        let mut res =
-            answer(&mut rec, StatusCode::from_u16(code).expect("code"), json!({"error": "scripted"}));
-        if let Some(s) = retry_after {
-            res.headers_mut().insert("retry-after", s.to_string().parse().expect("header"));
-        }
-        return res;
-    }
-    if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/json") {
-        return answer(&mut rec, StatusCode::UNPROCESSABLE_ENTITY, json!({"error": "not JSON"}));
-    }
-    let text = parsed["status"].as_str().unwrap_or_default();
-    if text.trim().is_empty() {
-        return answer(
-            &mut rec,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            json!({"error": "Validation failed: Text can't be blank"}),
-        );
-    }
-    if text.chars().count() > 500 {
-        return answer(
-            &mut rec,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            json!({"error": "Validation failed: Text character limit of 500 exceeded"}),
-        );
-    }
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    if let Some(existing) = rec.by_key.get(&key).cloned() {
-        return answer(&mut rec, StatusCode::OK, existing);
-    }
-    let id = (rec.by_key.len() + 100).to_string();
-    let status = json!({
-        "id": id, "uri": format!("https://social.example/users/acme/statuses/{id}"),
-        "url": format!("https://social.example/@acme/{id}"), "content": format!("<p>{text}</p>"),
-        "visibility": parsed["visibility"], "media_attachments": []
-    });
-    if !key.is_empty() {
-        rec.by_key.insert(key, status.clone());
-    }
-    answer(&mut rec, StatusCode::OK, status)
-}
-
-/// A receiver that checks the signature over "{timestamp}.{body}" and wants a JSON body.
-async fn webhook(State(rec): State<Shared>, headers: HeaderMap, body: String) -> Response {
-    let mut rec = rec.lock().expect("lock");
-    let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let timestamp = headers.get("x-chorus-timestamp").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let mut mac = Hmac::<Sha256>::new_from_slice(HOOK_SECRET.as_bytes()).expect("key");
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    let given = headers.get("x-chorus-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if given != format!("sha256={expected}") {
-        rec.requests.push((401, parsed));
-        return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
-    }
-    if parsed["text"].as_str().is_none() || parsed["post_id"].as_str().is_none() {
-        rec.requests.push((400, parsed));
-        return (StatusCode::BAD_REQUEST, "missing fields").into_response();
-    }
-    rec.requests.push((200, parsed));
-    (StatusCode::OK, Json(json!({"ok": true}))).into_response()
-}
-
-async fn mastodon_stand_in() -> (String, Shared) {
-    let rec = Shared::default();
-    let router =
-        Router::new().route("/api/v1/statuses", post(mastodon_statuses)).with_state(Arc::clone(&rec));
-    (serve(router).await, rec)
-}
-
-async fn webhook_stand_in() -> (String, Shared) {
-    let rec = Shared::default();
-    let router = Router::new().route("/hook", post(webhook)).with_state(Arc::clone(&rec));
-    (format!("{}/hook", serve(router).await), rec)
-}
 
 // ---- The world ---------------------------------------------------------------------------------
 
@@ -224,10 +100,6 @@ fn form_time(t: time::OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
-fn requests(rec: &Shared) -> Vec<(u16, Value)> {
-    rec.lock().expect("lock").requests.clone()
-}
-
 // ---- Acceptance --------------------------------------------------------------------------------
 
 /// Acceptance 1: approved content → posts on two channels at a scheduled time → each stand-in got
@@ -235,8 +107,10 @@ fn requests(rec: &Shared) -> Vec<(u16, Value)> {
 #[tokio::test]
 async fn approved_content_goes_out_on_two_channels_at_its_time_exactly_once() {
     let w = setup().await;
-    let (mastodon_url, mastodon) = mastodon_stand_in().await;
-    let (hook_url, hook) = webhook_stand_in().await;
+    let mastodon = Mastodon::start(MASTODON_TOKEN).await;
+    let mastodon_url = &mastodon.base;
+    let hook = Webhook::start(HOOK_SECRET).await;
+    let hook_url = &hook.url;
     let social = w
         .channel(json!({"network": "mastodon", "name": "Acme on Mastodon", "base_url": mastodon_url,
             "credentials": {"access_token": MASTODON_TOKEN}}))
@@ -264,18 +138,18 @@ async fn approved_content_goes_out_on_two_channels_at_its_time_exactly_once() {
 
     // Not before its time.
     w.t.run_jobs().await;
-    assert!(requests(&mastodon).is_empty() && requests(&hook).is_empty());
+    assert!(mastodon.requests().is_empty() && hook.requests().is_empty());
 
     w.t.clock.advance(time::Duration::minutes(121));
     w.t.run_jobs().await;
     w.t.run_jobs().await; // nothing is left to do a second time
 
-    let m = requests(&mastodon);
+    let m = mastodon.requests();
     assert_eq!(m.len(), 1, "{m:?}");
     assert_eq!(m[0].0, 200);
     assert_eq!(m[0].1["status"], "Come and see the new depot on Saturday");
     assert_eq!(m[0].1["visibility"], "public");
-    let h = requests(&hook);
+    let h = hook.requests();
     assert_eq!(h.len(), 1, "{h:?}");
     assert_eq!(h[0].0, 200, "signature verified");
     assert_eq!(h[0].1["title"], "Open day");
@@ -297,7 +171,8 @@ async fn approved_content_goes_out_on_two_channels_at_its_time_exactly_once() {
 #[tokio::test]
 async fn the_cadence_guard_refuses_over_posting_and_suggests_the_next_free_slot() {
     let w = setup().await;
-    let (mastodon_url, _) = mastodon_stand_in().await;
+    let mastodon = Mastodon::start(MASTODON_TOKEN).await;
+    let mastodon_url = &mastodon.base;
     let channel = w
         .channel(json!({"network": "mastodon", "name": "Acme", "base_url": mastodon_url,
             "credentials": {"access_token": MASTODON_TOKEN},
@@ -414,7 +289,8 @@ async fn the_cadence_guard_refuses_over_posting_and_suggests_the_next_free_slot(
 #[tokio::test]
 async fn credentials_are_sealed_at_rest_and_never_returned() {
     let w = setup().await;
-    let (hook_url, _) = webhook_stand_in().await;
+    let hook = Webhook::start(HOOK_SECRET).await;
+    let hook_url = &hook.url;
     let (s, created, raw_created) = w
         .call(
             reqwest::Method::POST,
@@ -460,8 +336,9 @@ async fn credentials_are_sealed_at_rest_and_never_returned() {
 #[tokio::test]
 async fn failures_are_retried_without_duplicates_and_dead_credentials_hold_the_post() {
     let w = setup().await;
-    let (mastodon_url, mastodon) = mastodon_stand_in().await;
-    mastodon.lock().expect("lock").scripted = vec![(500, None), (429, Some(120))];
+    let mastodon = Mastodon::start(MASTODON_TOKEN).await;
+    let mastodon_url = &mastodon.base;
+    mastodon.script(&[(500, None), (429, Some(120))]);
     let channel = w
         .channel(json!({"network": "mastodon", "name": "Acme", "base_url": mastodon_url,
             "credentials": {"access_token": MASTODON_TOKEN}}))
@@ -481,16 +358,17 @@ async fn failures_are_retried_without_duplicates_and_dead_credentials_hold_the_p
     assert_eq!(after_429["status"], "scheduled", "{after_429}");
     w.t.clock.advance(time::Duration::seconds(60));
     w.t.run_jobs().await; // still waiting for Retry-After
-    assert_eq!(requests(&mastodon).len(), 2);
+    assert_eq!(mastodon.requests().len(), 2);
     w.t.clock.advance(time::Duration::seconds(70));
     w.t.run_jobs().await;
     let (_, done) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
     assert_eq!(done["status"], "published", "{done}");
     assert_eq!(done["attempts"], 3);
-    assert_eq!(mastodon.lock().expect("lock").by_key.len(), 1, "one status on the network");
+    assert_eq!(mastodon.statuses().len(), 1, "one status on the network");
 
     // A refused token: the channel is flagged and the post waits, not lost.
-    let (bad_url, bad) = mastodon_stand_in().await;
+    let bad = Mastodon::start(MASTODON_TOKEN).await;
+    let bad_url = &bad.base;
     let dead = w
         .channel(json!({"network": "mastodon", "name": "Old account", "base_url": bad_url,
             "credentials": {"access_token": "revoked"}}))
@@ -498,7 +376,7 @@ async fn failures_are_retried_without_duplicates_and_dead_credentials_hold_the_p
     let other = w.approved("Held", "Waits for a new token").await;
     let (_, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": other, "channel_id": dead})).await;
     w.t.run_jobs().await;
-    assert_eq!(requests(&bad)[0].0, 401);
+    assert_eq!(bad.requests()[0].0, 401);
     let (_, held) = w.get(&w.sam, &format!("/api/v1/posts/{}", p["id"].as_str().expect("id"))).await;
     assert_eq!(held["status"], "scheduled", "{held}");
     let (_, channels) = w.get(&w.sam, "/api/v1/channels").await;
@@ -511,7 +389,8 @@ async fn failures_are_retried_without_duplicates_and_dead_credentials_hold_the_p
 #[tokio::test]
 async fn the_calendar_feed_lists_posts_as_icalendar_events() {
     let w = setup().await;
-    let (hook_url, _) = webhook_stand_in().await;
+    let hook = Webhook::start(HOOK_SECRET).await;
+    let hook_url = &hook.url;
     let channel = w
         .channel(json!({"network": "webhook", "name": "Chat, general", "credentials": {"url": hook_url, "secret": HOOK_SECRET}}))
         .await;
@@ -629,14 +508,15 @@ async fn the_social_team_schedules_moves_and_cancels_from_the_pages() {
     let browser = w.t.sign_in("sam@acme.test", PASSWORD).await;
     let html = browser.get(w.t.url("/channels")).send().await.expect("GET").text().await.expect("html");
     let csrf = chorus_testkit::csrf_of(&html);
-    let (hook_url, _) = webhook_stand_in().await;
+    let hook = Webhook::start(HOOK_SECRET).await;
+    let hook_url = &hook.url;
     let res = browser
         .post(w.t.url("/channels"))
         .form(&[
             ("csrf", csrf.as_str()),
             ("network", "webhook"),
             ("name", "Team chat"),
-            ("url", &hook_url),
+            ("url", hook_url),
             ("secret", HOOK_SECRET),
             ("min_spacing_minutes", "60"),
             ("max_per_day", "5"),
