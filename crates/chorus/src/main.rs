@@ -57,6 +57,8 @@ struct ServeArgs {
     mail: MailArgs,
     #[command(flatten)]
     content: ContentArgs,
+    #[command(flatten)]
+    jobs: JobArgs,
     /// Mark cookies Secure (set when users reach Chorus over HTTPS).
     #[arg(long, env = "CHORUS_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -73,6 +75,28 @@ struct MailArgs {
     /// Sender of Chorus e-mail.
     #[arg(long, env = "CHORUS_MAIL_FROM", default_value = "Chorus <chorus@localhost>")]
     mail_from: String,
+}
+
+/// How this process runs background jobs (publishing, e-mail, link previews).
+#[derive(Args, Debug, Clone)]
+struct JobArgs {
+    /// Jobs one process runs at once.
+    #[arg(long, env = "CHORUS_JOB_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(i64).range(1..=256))]
+    job_concurrency: i64,
+    /// Seconds a claimed job stays claimed without a heartbeat; a job whose worker died is taken
+    /// over by another after this long.
+    #[arg(long, env = "CHORUS_JOB_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(2..=3600))]
+    job_lease_secs: u64,
+}
+
+impl JobArgs {
+    fn config(&self) -> chorus_jobs::Config {
+        chorus_jobs::Config {
+            concurrency: self.job_concurrency,
+            lease: std::time::Duration::from_secs(self.job_lease_secs),
+            ..chorus_jobs::Config::default()
+        }
+    }
 }
 
 /// Limits on what people upload and fetch.
@@ -106,6 +130,8 @@ enum Command {
         mail: MailArgs,
         #[command(flatten)]
         content: ContentArgs,
+        #[command(flatten)]
+        jobs: JobArgs,
         /// Public address for links in e-mails.
         #[arg(long, env = "CHORUS_BASE_URL", default_value = "http://127.0.0.1:8080")]
         base_url: String,
@@ -259,9 +285,10 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
     };
     match command {
         Command::Serve(args) => serve(&storage, args).await,
-        Command::Worker { mail, content, base_url } => {
+        Command::Worker { mail, content, jobs, base_url } => {
             let store = open_store(&storage).await?;
-            let app = build_app(&storage, store, &mail, &content, base_url, Keys::CreateIfMissing)?;
+            let app =
+                build_app(&storage, store, &mail, &content, jobs.config(), base_url, Keys::CreateIfMissing)?;
             tracing::info!("Worker running jobs; stop with Ctrl-C or SIGTERM");
             app.queue.run_until(shutdown_signal()).await;
             Ok(())
@@ -326,7 +353,7 @@ async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
     };
     // Administrative commands seal nothing: they read the keyring if there is one, and never
     // create one (a server does that on first start).
-    build_app(storage, store, &mail, &content, base_url, Keys::ExistingOnly)
+    build_app(storage, store, &mail, &content, chorus_jobs::Config::default(), base_url, Keys::ExistingOnly)
 }
 
 /// Whether building the app may create the keyring file.
@@ -342,10 +369,12 @@ fn build_app(
     store: Store,
     mail: &MailArgs,
     content: &ContentArgs,
+    jobs: chorus_jobs::Config,
     base_url: String,
     keys: Keys,
 ) -> anyhow::Result<App> {
     let mut config = AppConfig::new(base_url);
+    config.jobs = jobs;
     config.email_notifications = mail.smtp_url.is_some();
     let mib = chorus_media::Limits::MIB;
     config.media_limits = chorus_media::Limits {
@@ -425,7 +454,15 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let store = open_store(storage).await?;
     let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
-    let app = build_app(storage, store.clone(), &args.mail, &args.content, base_url, Keys::CreateIfMissing)?;
+    let app = build_app(
+        storage,
+        store.clone(),
+        &args.mail,
+        &args.content,
+        args.jobs.config(),
+        base_url,
+        Keys::CreateIfMissing,
+    )?;
     if args.demo {
         demo::seed(&app).await?;
     }

@@ -37,6 +37,10 @@ impl Server {
     }
 
     async fn start_in(db: &str, data_dir: Option<&str>) -> Self {
+        Self::start_with(db, data_dir, &[]).await
+    }
+
+    async fn start_with(db: &str, data_dir: Option<&str>, extra: &[&str]) -> Self {
         // reqwest is built without a default TLS provider; the binary installs ring, so do we.
         chorus_networks::preview::install_crypto_provider();
         let port = free_port();
@@ -44,6 +48,7 @@ impl Server {
         let child = Command::new(BIN)
             .args(["serve", "--bind", &bind, "--database-url", db])
             .args(data_dir.map(|d| vec!["--data-dir", d]).unwrap_or_default())
+            .args(extra)
             .env("CHORUS_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -285,5 +290,181 @@ async fn rotating_the_secret_key_reseals_credentials_that_still_open() {
     );
     let (again, _) = chorus(&url, &with_data(&["secrets", "reseal"]));
     assert!(again.contains("re-sealed 0 channel"), "nothing left to do: {again}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A `chorus worker` process with a short job lease, so a job whose worker died is taken over
+/// within seconds.
+fn worker(db: &str, data_dir: &str) -> Child {
+    Command::new(BIN)
+        .args(["worker", "--database-url", db, "--data-dir", data_dir, "--job-lease-secs", "3"])
+        .env("CHORUS_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn chorus worker")
+}
+
+/// Issue 4, acceptance 2: a worker is killed (SIGKILL) while publishes are in flight; after a
+/// restart, with two worker processes competing for the jobs, every network holds exactly one
+/// copy of each post. Mastodon posts are repeated under their `Idempotency-Key` and end up
+/// published; the webhook, which cannot be asked whether it got the post, holds the one delivery
+/// and the post is parked `unconfirmed` rather than sent twice.
+#[tokio::test]
+async fn a_worker_killed_mid_publish_leaves_exactly_one_post_on_each_network() {
+    use chorus_standins::{mastodon::Mastodon, webhook::Webhook};
+    use serde_json::json;
+
+    let (_db, url) = TestDb::fresh().await.expect("database");
+    let dir = std::env::temp_dir().join(format!("chorus-crash-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let data = dir.to_str().expect("utf-8 path");
+    let with_data = |args: &[&str]| -> Vec<String> {
+        args.iter().copied().chain(["--data-dir", data]).map(str::to_owned).collect()
+    };
+    chorus(&url, &with_data(&["migrate"]));
+    chorus(&url, &with_data(&["org", "create", "--name", "Crash Co"]));
+    let mut tokens = Vec::new();
+    for (email, role) in [("sam@crash.test", "social"), ("eve@crash.test", "employee")] {
+        chorus(
+            &url,
+            &with_data(&[
+                "user", "add", "--org", "crash-co", "--email", email, "--name", email, "--role", role,
+            ]),
+        );
+        let (token, _) =
+            chorus(&url, &with_data(&["token", "create", "--org", "crash-co", "--email", email]));
+        tokens.push(token.trim().to_owned());
+    }
+    let (sam, eve) = (tokens[0].clone(), tokens[1].clone());
+    let server = Server::start_with(&url, Some(data), &["--no-worker"]).await;
+    let api = reqwest::Client::new();
+    let call = |token: &str, path: &str, body: serde_json::Value| {
+        api.post(format!("{}{path}", server.base)).bearer_auth(token.to_owned()).json(&body).send()
+    };
+    let json_of = |res: reqwest::Response| async move {
+        let status = res.status().as_u16();
+        (status, res.json::<serde_json::Value>().await.expect("JSON"))
+    };
+
+    // Slow networks: each stores the post at once and answers five seconds later.
+    let hook = Webhook::start("crash-hook-secret").await;
+    hook.set_delay(Duration::from_secs(5));
+    let mut channels = vec![json!({"network": "webhook", "name": "Team chat",
+            "credentials": {"url": hook.url, "secret": "crash-hook-secret"}})];
+    let mut instances = Vec::new();
+    for i in 0..6 {
+        let m = Mastodon::start("crash-token").await;
+        m.set_delay(Duration::from_secs(5));
+        channels.push(json!({"network": "mastodon", "name": format!("Mastodon {i}"), "base_url": m.base,
+            "credentials": {"access_token": "crash-token"}}));
+        instances.push(m);
+    }
+    let (s, idea) = json_of(
+        call(
+            &eve,
+            "/api/v1/submissions",
+            json!({"kind": "idea", "title": "Open day", "body": "See the depot"}),
+        )
+        .await
+        .expect("POST"),
+    )
+    .await;
+    assert_eq!(s, 201, "{idea}");
+    let id = idea["id"].as_str().expect("id").to_owned();
+    let (s, v) =
+        json_of(call(&eve, &format!("/api/v1/submissions/{id}/submit"), json!({})).await.expect("POST"))
+            .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = json_of(
+        call(
+            &sam,
+            &format!("/api/v1/submissions/{id}/decision"),
+            json!({"decision": "approve", "comment": ""}),
+        )
+        .await
+        .expect("POST"),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let now =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("time");
+    let mut posts = Vec::new();
+    for channel in &channels {
+        let (s, c) = json_of(call(&sam, "/api/v1/channels", channel.clone()).await.expect("POST")).await;
+        assert_eq!(s, 201, "{c}");
+        let (s, p) = json_of(
+            call(
+                &sam,
+                "/api/v1/posts",
+                json!({"submission_id": id, "channel_id": c["id"], "scheduled_at": now}),
+            )
+            .await
+            .expect("POST"),
+        )
+        .await;
+        assert_eq!(s, 201, "{p}");
+        posts.push(p["id"].as_str().expect("id").to_owned());
+    }
+
+    // Worker A takes four jobs (its concurrency) and is killed while all four are in flight.
+    let mut a = worker(&url, data);
+    let received = || hook.requests().len() + instances.iter().map(|m| m.requests().len()).sum::<usize>();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while received() < 4 {
+        assert!(Instant::now() < deadline, "worker A never published (received {})", received());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.kill().expect("SIGKILL worker A");
+    a.wait().expect("reap worker A");
+    assert_eq!(hook.delivered().len(), 1, "the webhook post was among the first jobs taken");
+
+    // A restarted and a second worker compete for what is left, including the dead worker's jobs.
+    hook.set_delay(Duration::from_millis(200));
+    for m in &instances {
+        m.set_delay(Duration::from_millis(200));
+    }
+    let mut competing = [worker(&url, data), worker(&url, data)];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let statuses = loop {
+        let list: serde_json::Value = api
+            .get(format!("{}/api/v1/posts?submission_id={id}", server.base))
+            .bearer_auth(&sam)
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON");
+        let items = list["items"].as_array().expect("items").clone();
+        let settled = items.iter().all(|p| !matches!(p["status"].as_str(), Some("scheduled" | "publishing")));
+        if settled {
+            break items;
+        }
+        assert!(Instant::now() < deadline, "posts did not settle: {items:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for w in &mut competing {
+        w.kill().expect("stop worker");
+        w.wait().expect("reap worker");
+    }
+
+    for (i, m) in instances.iter().enumerate() {
+        let held = m.statuses();
+        assert_eq!(held.len(), 1, "Mastodon {i} holds exactly one status: {held:?}");
+        assert_eq!(m.keys()[0], posts[i + 1], "created under the post's idempotency key");
+    }
+    assert_eq!(hook.delivered().len(), 1, "the webhook got the post exactly once: {:?}", hook.requests());
+    let by_id = |post: &str| statuses.iter().find(|p| p["id"] == post).expect("post listed").clone();
+    let on_hook = by_id(&posts[0]);
+    assert_eq!(on_hook["status"], "unconfirmed", "cannot be asked, so a person decides: {on_hook}");
+    for post in &posts[1..] {
+        let p = by_id(post);
+        assert_eq!(p["status"], "published", "{p}");
+        assert!(p["external_url"].as_str().is_some_and(|u| u.starts_with("https://social.example/@acme/")));
+    }
+    let retried = posts[1..].iter().filter(|p| by_id(p)["attempts"].as_i64() >= Some(2)).count();
+    assert_eq!(retried, 3, "the three Mastodon posts in flight at the kill were repeated, deduplicated");
+    server.stop();
     let _ = std::fs::remove_dir_all(dir);
 }
