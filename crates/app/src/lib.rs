@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod campaigns;
+pub mod dead_letters;
 pub mod departments;
 pub mod error;
 pub mod guidelines;

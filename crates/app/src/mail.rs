@@ -17,6 +17,8 @@ pub struct SendEmail {
 
 impl Job for SendEmail {
     const KIND: &'static str = "send_email";
+    /// People wait for sign-in and invitation mail; link previews can wait for it.
+    const PRIORITY: i32 = 5;
 }
 
 pub fn register(registry: &mut Registry, mailer: Arc<dyn Mailer>) {

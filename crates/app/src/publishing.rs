@@ -91,21 +91,7 @@ pub async fn create_channel(app: &App, caller: &Caller, input: ChannelInput) -> 
                 "is the Mastodon instance, e.g. https://mastodon.social",
             )));
         }
-        for field in network.credential_fields() {
-            match input.credentials.get(*field).and_then(|v| v.as_str()).map(str::trim) {
-                Some(v) if !v.is_empty() && v.len() <= 4096 => {
-                    credentials.insert((*field).to_owned(), v.into());
-                }
-                _ => {
-                    p.check::<()>(Err(Invalid::new("credentials", format!("{field} is required"))));
-                }
-            }
-        }
-        if network == ChannelNetwork::Webhook
-            && let Some(url) = credentials.get("url").and_then(|v| v.as_str())
-        {
-            p.check(http_url(url, "credentials"));
-        }
+        credentials = checked_credentials(&mut p, network, &input.credentials);
     }
     p.finish()?;
     let network = network.expect("checked");
@@ -144,6 +130,74 @@ pub async fn create_channel(app: &App, caller: &Caller, input: ChannelInput) -> 
     .await?;
     let channel = channels::get(&mut tx, caller.org_id(), id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
+    Ok(channel)
+}
+
+/// The network's credential fields, each required, trimmed and bounded; a webhook's URL must be
+/// http(s). Problems are added to `p`.
+fn checked_credentials(
+    p: &mut Problems,
+    network: ChannelNetwork,
+    given: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut credentials = serde_json::Map::new();
+    for field in network.credential_fields() {
+        match given.get(*field).and_then(|v| v.as_str()).map(str::trim) {
+            Some(v) if !v.is_empty() && v.len() <= 4096 => {
+                credentials.insert((*field).to_owned(), v.into());
+            }
+            _ => {
+                p.check::<()>(Err(Invalid::new("credentials", format!("{field} is required"))));
+            }
+        }
+    }
+    if network == ChannelNetwork::Webhook
+        && let Some(url) = credentials.get("url").and_then(|v| v.as_str())
+    {
+        p.check(http_url(url, "credentials"));
+    }
+    credentials
+}
+
+/// New credentials for a channel (a renewed token): sealed, the channel active again, and the
+/// posts it held while it needed attention sent now.
+pub async fn renew_credentials(
+    app: &App,
+    caller: &Caller,
+    id: ChannelId,
+    given: serde_json::Map<String, serde_json::Value>,
+) -> Result<Channel> {
+    authorize(&caller.actor, Action::ManageChannels)?;
+    let org = caller.org_id();
+    let now = app.now();
+    let mut tx = app.store.tx().await?;
+    let channel = channels::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    let network: ChannelNetwork = channel.network.parse()?;
+    let mut p = Problems::default();
+    let credentials = checked_credentials(&mut p, network, &given);
+    p.finish()?;
+    let sealed = app
+        .config
+        .secrets
+        .seal(&credentials_context(id), serde_json::Value::Object(credentials).to_string().as_bytes());
+    channels::renew(&mut tx, org, id, &sealed, now).await?;
+    let held = posts::overdue_of_channel(&mut tx, org, id, now).await?;
+    for post in &held {
+        PublishPost::enqueue_for(&mut tx, org, post.id, post.scheduled_at, now, now).await?;
+    }
+    audit::record(
+        &mut tx,
+        org,
+        caller,
+        now,
+        Entry::new("channel.credentials_renewed")
+            .target("channel", id)
+            .detail(serde_json::json!({"held_posts_released": held.len()})),
+    )
+    .await?;
+    let channel = channels::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    app.queue.wake();
     Ok(channel)
 }
 
@@ -388,6 +442,41 @@ pub async fn cancel_post(app: &App, caller: &Caller, id: PostId) -> Result<Post>
     Ok(post)
 }
 
+/// A person checked the channel and found an `unconfirmed` post there: it is recorded as
+/// published (with where it is, if they give it), and nothing is sent again.
+pub async fn confirm_post(app: &App, caller: &Caller, id: PostId, url: Option<String>) -> Result<Post> {
+    authorize(&caller.actor, Action::SchedulePosts)?;
+    let org = caller.org_id();
+    let url = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+    if let Some(u) = &url {
+        http_url(u, "external_url")?;
+    }
+    let now = app.now();
+    let mut tx = app.store.tx().await?;
+    let post = posts::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    if post.status != PostStatus::Unconfirmed.as_str() {
+        return Err(Error::Conflict(format!(
+            "only an unconfirmed post can be confirmed; this one is {}",
+            post.status
+        )));
+    }
+    let published = Published { id: String::new(), url: url.clone() };
+    if !record_published(&mut tx, &post, post.version, &published, now).await? {
+        return Err(Error::Conflict("the post changed meanwhile; reload and try again".into()));
+    }
+    audit::record(
+        &mut tx,
+        org,
+        caller,
+        now,
+        Entry::new("post.confirmed").target("post", id).detail(serde_json::json!({"url": url})),
+    )
+    .await?;
+    let post = posts::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(post)
+}
+
 pub async fn post(app: &App, caller: &Caller, id: PostId) -> Result<Post> {
     let mut db = app.store.conn().await?;
     posts::get(&mut db, caller.org_id(), id).await?.ok_or(Error::NotFound)
@@ -483,6 +572,9 @@ pub async fn blog_post(app: &App, org_slug: &str, id: PostId) -> Result<(chorus_
     Ok((org, post))
 }
 
+/// A channel whose credentials the network refused: its posts are held until they are renewed.
+pub const NEEDS_ATTENTION: &str = "needs_attention";
+
 // ---- The publish job ---------------------------------------------------------------------------
 
 /// Publish one post. Carries the time it was scheduled for: a rescheduled post gets a new job,
@@ -502,8 +594,21 @@ impl PublishPost {
         at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<()> {
-        chorus_jobs::enqueue_at(db, &PublishPost { post, scheduled_at: to_millis(at) }, Some(org), at, now)
-            .await?;
+        Self::enqueue_for(db, org, post, at, at, now).await
+    }
+
+    /// Queues a job for a post scheduled at `scheduled_at` that runs at `run_at` (a held post
+    /// released once its channel works again).
+    async fn enqueue_for(
+        db: &mut impl Db,
+        org: chorus_domain::OrgId,
+        post: PostId,
+        scheduled_at: OffsetDateTime,
+        run_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let job = PublishPost { post, scheduled_at: to_millis(scheduled_at) };
+        chorus_jobs::enqueue_at(db, &job, Some(org), run_at, now).await?;
         Ok(())
     }
 }
@@ -511,6 +616,8 @@ impl PublishPost {
 impl Job for PublishPost {
     const KIND: &'static str = "publish_post";
     const MAX_ATTEMPTS: i64 = 10;
+    /// Posts have a time; they go before e-mail and link previews.
+    const PRIORITY: i32 = 10;
 }
 
 /// What the publish job needs, captured when the queue is built.
@@ -564,6 +671,10 @@ impl Publisher {
         let channel =
             channels::get(&mut db, post.org_id, post.channel_id).await?.context("the post's channel")?;
         let network: ChannelNetwork = channel.network.parse()?;
+        if status == PostStatus::Scheduled && channel.status == NEEDS_ATTENTION {
+            // Held, not lost: the post waits, and renewing the credentials sends it.
+            return Ok(());
+        }
         let now = self.clock.now();
         if network == ChannelNetwork::Blog {
             let org = chorus_store::admin::org_by_id(&mut db, post.org_id)
@@ -571,7 +682,7 @@ impl Publisher {
                 .context("the post's organization")?;
             let url = blog_post_url(&self.base_url, &org.slug, post.id);
             let published = Published { id: post.id.0.to_string(), url: Some(url) };
-            return self.record_published(&mut db, &post, post.version, &published, now).await;
+            return record_published(&mut db, &post, post.version, &published, now).await.map(drop);
         }
         let connector = self.connector(&mut db, post.org_id, &channel, network).await?;
         let outbound = self.outbound(&mut db, &post).await?;
@@ -588,7 +699,9 @@ impl Publisher {
                 self.keep_session(&mut db, channel.id, connector.as_ref(), now).await?;
                 match found {
                     Ok(Lookup::Found(published)) => {
-                        return self.record_published(&mut db, &post, post.version, &published, now).await;
+                        return record_published(&mut db, &post, post.version, &published, now)
+                            .await
+                            .map(drop);
                     }
                     Ok(Lookup::NotFound) => {}
                     Ok(Lookup::CannotTell) => {
@@ -624,7 +737,7 @@ impl Publisher {
         let now = self.clock.now();
         self.keep_session(&mut db, channel.id, connector.as_ref(), now).await?;
         match result {
-            Ok(published) => self.record_published(&mut db, &post, version, &published, now).await,
+            Ok(published) => record_published(&mut db, &post, version, &published, now).await.map(drop),
             Err(e @ PublishError::Unknown(_)) => {
                 // Stays `publishing`: the next attempt looks before it posts.
                 let message = e.to_string();
@@ -648,7 +761,7 @@ impl Publisher {
                     .await?;
                 if let PublishError::Unauthorized(_) = e {
                     let reason = "the network refused this channel's credentials; its posts wait until they are renewed";
-                    channels::set_status(&mut db, channel.id, "needs_attention", Some(reason), now).await?;
+                    channels::set_status(&mut db, channel.id, NEEDS_ATTENTION, Some(reason), now).await?;
                 }
                 match e {
                     PublishError::RateLimited { retry_after: Some(after) } => {
@@ -749,34 +862,36 @@ impl Publisher {
             images,
         })
     }
+}
 
-    async fn record_published(
-        &self,
-        db: &mut impl Db,
-        post: &Post,
-        version: i64,
-        published: &Published,
-        now: OffsetDateTime,
-    ) -> anyhow::Result<()> {
-        let change = posts::Change {
-            external_id: Some(&published.id),
-            external_url: published.url.as_deref(),
-            published_at: Some(now),
-            ..Default::default()
-        };
-        posts::transition(db, post.id, version, PostStatus::Published.as_str(), &change, now).await?;
-        // The submission is published once every post it has (but cancelled ones) is out.
-        let all = posts::of_submission(db, post.org_id, post.submission_id).await?;
-        let out = all
-            .iter()
-            .filter(|p| p.status != PostStatus::Cancelled.as_str())
-            .all(|p| p.status == PostStatus::Published.as_str());
-        if out
-            && let Some(s) = submissions::get(db, post.org_id, post.submission_id).await?
-            && s.status == Status::Scheduled
-        {
-            submissions::set_status(db, post.org_id, s.id, s.version, Status::Published, now).await?;
-        }
-        Ok(())
+/// Records a post as out, and the submission as published once every post it has (but
+/// cancelled ones) is out; `false` when the post changed meanwhile (nothing recorded).
+async fn record_published(
+    db: &mut impl Db,
+    post: &Post,
+    version: i64,
+    published: &Published,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let change = posts::Change {
+        external_id: Some(published.id.as_str()).filter(|id| !id.is_empty()),
+        external_url: published.url.as_deref(),
+        published_at: Some(now),
+        ..Default::default()
+    };
+    if !posts::transition(db, post.id, version, PostStatus::Published.as_str(), &change, now).await? {
+        return Ok(false);
     }
+    let all = posts::of_submission(db, post.org_id, post.submission_id).await?;
+    let out = all
+        .iter()
+        .filter(|p| p.status != PostStatus::Cancelled.as_str())
+        .all(|p| p.status == PostStatus::Published.as_str());
+    if out
+        && let Some(s) = submissions::get(db, post.org_id, post.submission_id).await?
+        && s.status == Status::Scheduled
+    {
+        submissions::set_status(db, post.org_id, s.id, s.version, Status::Published, now).await?;
+    }
+    Ok(true)
 }

@@ -76,6 +76,8 @@ pub enum Action {
     ManageChannels,
     /// Turn approved content into posts, schedule, reschedule and cancel them.
     SchedulePosts,
+    /// See the background jobs that ran out of attempts (dead letters) and retry them.
+    HandleFailedJobs,
 }
 
 /// Why an action was refused; safe to show to the person who asked.
@@ -94,7 +96,8 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ManageDepartments | Action::ViewAuditLog | Action::ManageSettings => {
             admin.then_some(()).ok_or(only_admins)
         }
-        Action::ManageChannels | Action::SchedulePosts => (admin || actor.role == Role::Social)
+        Action::ManageChannels | Action::SchedulePosts | Action::HandleFailedJobs => (admin
+            || actor.role == Role::Social)
             .then_some(())
             .ok_or(Denied("only the social media team, owners and admins can do this")),
         Action::ManageGuidelines => (admin || actor.role == Role::Social)

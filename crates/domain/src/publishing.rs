@@ -138,9 +138,10 @@ impl PostStatus {
         }
     }
 
-    /// Whether its time and text may still change.
+    /// Whether it may be placed at another time: waiting, failed, or unconfirmed once a person
+    /// has checked that it is not out.
     pub fn reschedulable(self) -> bool {
-        matches!(self, PostStatus::Scheduled | PostStatus::Failed)
+        matches!(self, PostStatus::Scheduled | PostStatus::Failed | PostStatus::Unconfirmed)
     }
 }
 

@@ -24,6 +24,8 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     /// Stable name stored in the `jobs.kind` column: never rename one that may be queued.
     const KIND: &'static str;
     const MAX_ATTEMPTS: i64 = 8;
+    /// Among jobs that are due, higher runs first.
+    const PRIORITY: i32 = 0;
 }
 
 /// Adds a job inside the caller's transaction; call [`Queue::wake`] after committing.
@@ -55,6 +57,7 @@ pub async fn enqueue_at<J: Job>(
             payload: &payload,
             run_at,
             max_attempts: J::MAX_ATTEMPTS,
+            priority: J::PRIORITY,
             now,
         },
     )

@@ -145,6 +145,28 @@ pub async fn all_sealed(db: &mut impl Db) -> Result<Vec<(ChannelId, Vec<u8>, Opt
     Ok(rows.into_iter().map(|(id, c, s)| (id.into(), c, s)).collect())
 }
 
+/// New credentials from a person: sealed, the kept session dropped (it belonged to the old
+/// ones), and the channel active again.
+pub async fn renew(
+    db: &mut impl Db,
+    org: OrgId,
+    id: ChannelId,
+    credentials: &[u8],
+    now: OffsetDateTime,
+) -> Result<bool> {
+    const SQL: &str = "update channels set credentials = $3, session = null, status = 'active', \
+         status_reason = null, updated_at = $4 where org_id = $1 and id = $2";
+    let done = run!(db, |c| sqlx::query(SQL)
+        .bind(org.0)
+        .bind(id.0)
+        .bind(credentials)
+        .bind(to_millis(now))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
 pub async fn reseal(
     db: &mut impl Db,
     id: ChannelId,

@@ -19,12 +19,14 @@ pub struct NewJob<'a> {
     pub payload: &'a str,
     pub run_at: OffsetDateTime,
     pub max_attempts: i64,
+    /// Among due jobs, higher runs first.
+    pub priority: i32,
     pub now: OffsetDateTime,
 }
 
 pub async fn enqueue(db: &mut impl Db, j: &NewJob<'_>) -> Result<()> {
     const SQL: &str = "insert into jobs (id, org_id, kind, payload, state, run_at, attempts, max_attempts, \
-         created_at, updated_at) values ($1, $2, $3, $4, 'queued', $5, 0, $6, $7, $7)";
+         priority, created_at, updated_at) values ($1, $2, $3, $4, 'queued', $5, 0, $6, $8, $7, $7)";
     run!(db, |c| sqlx::query(SQL)
         .bind(j.id.0)
         .bind(j.org_id.map(|o| o.0))
@@ -33,6 +35,7 @@ pub async fn enqueue(db: &mut impl Db, j: &NewJob<'_>) -> Result<()> {
         .bind(to_millis(j.run_at))
         .bind(j.max_attempts)
         .bind(to_millis(j.now))
+        .bind(j.priority)
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -62,13 +65,13 @@ pub async fn claim(
     const PG: &str = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
          attempts = attempts + 1, updated_at = $3 where id in (select id from jobs \
          where (state = 'queued' and run_at <= $3) or (state = 'running' and lease_until < $3) \
-         order by run_at, id limit $4 for update skip locked) \
+         order by priority desc, run_at, id limit $4 for update skip locked) \
          returning id, org_id, kind, payload, attempts, max_attempts";
     // SQLite has no SKIP LOCKED; the transaction began with BEGIN IMMEDIATE, which serializes claimers.
     const SQLITE: &str = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
          attempts = attempts + 1, updated_at = $3 where id in (select id from jobs \
          where (state = 'queued' and run_at <= $3) or (state = 'running' and lease_until < $3) \
-         order by run_at, id limit $4) \
+         order by priority desc, run_at, id limit $4) \
          returning id, org_id, kind, payload, attempts, max_attempts";
     let sql = match tx.backend() {
         Backend::Postgres => PG,
@@ -158,28 +161,82 @@ pub async fn next_run_at(db: &mut impl Db) -> Result<Option<OffsetDateTime>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobSummary {
     pub id: JobId,
+    pub org_id: Option<OrgId>,
     pub kind: String,
+    /// What the job was for (a post id): read by the use case that knows the kind, never shown.
+    pub payload: String,
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub run_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
 }
 
-/// Jobs in a state (`queued`, `running`, `dead`), oldest first.
+type SummaryRow = (Uuid, Option<Uuid>, String, String, String, i64, Option<String>, i64, i64);
+const SUMMARY: &str = "id, org_id, kind, payload, state, attempts, last_error, run_at, updated_at";
+
+fn summary(
+    (id, org, kind, payload, state, attempts, last_error, run_at, updated_at): SummaryRow,
+) -> JobSummary {
+    JobSummary {
+        id: id.into(),
+        org_id: org.map(Into::into),
+        kind,
+        payload,
+        state,
+        attempts,
+        last_error,
+        run_at: from_millis(run_at),
+        updated_at: from_millis(updated_at),
+    }
+}
+
+/// Jobs in a state (`queued`, `running`, `dead`), oldest first, across organizations (operators).
 pub async fn list(db: &mut impl Db, state: &str, limit: i64) -> Result<Vec<JobSummary>> {
-    const SQL: &str = "select id, kind, state, attempts, last_error, run_at from jobs where state = $1 \
-         order by run_at limit $2";
-    type Row = (Uuid, String, String, i64, Option<String>, i64);
-    let rows: Vec<Row> = run!(db, |c| sqlx::query_as(SQL).bind(state).bind(limit).fetch_all(c).await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, state, attempts, last_error, run_at)| JobSummary {
-            id: id.into(),
-            kind,
-            state,
-            attempts,
-            last_error,
-            run_at: from_millis(run_at),
-        })
-        .collect())
+    let sql = format!("select {SUMMARY} from jobs where state = $1 order by run_at limit $2");
+    let rows: Vec<SummaryRow> = run!(db, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(state)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?;
+    Ok(rows.into_iter().map(summary).collect())
+}
+
+/// An organization's dead jobs (out of attempts), most recent first.
+pub async fn dead_of_org(db: &mut impl Db, org: OrgId, limit: i64) -> Result<Vec<JobSummary>> {
+    let sql = format!(
+        "select {SUMMARY} from jobs where org_id = $1 and state = 'dead' order by updated_at desc, id limit $2"
+    );
+    let rows: Vec<SummaryRow> = run!(db, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(org.0)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?;
+    Ok(rows.into_iter().map(summary).collect())
+}
+
+/// One of an organization's jobs.
+pub async fn get_of_org(db: &mut impl Db, org: OrgId, id: JobId) -> Result<Option<JobSummary>> {
+    let sql = format!("select {SUMMARY} from jobs where org_id = $1 and id = $2");
+    let row: Option<SummaryRow> = run!(db, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(org.0)
+        .bind(id.0)
+        .fetch_optional(c)
+        .await)?;
+    Ok(row.map(summary))
+}
+
+/// Puts a dead job back in the queue, due now, with a fresh retry budget (its last error kept
+/// until the next attempt); `false` when it is not (or no longer) dead.
+pub async fn revive(db: &mut impl Db, org: OrgId, id: JobId, now: OffsetDateTime) -> Result<bool> {
+    const SQL: &str = "update jobs set state = 'queued', run_at = $3, attempts = 0, updated_at = $3 \
+         where org_id = $1 and id = $2 and state = 'dead'";
+    let done = run!(db, |c| sqlx::query(SQL)
+        .bind(org.0)
+        .bind(id.0)
+        .bind(to_millis(now))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }

@@ -164,6 +164,26 @@ pub async fn of_submission(db: &mut impl Db, org: OrgId, submission: SubmissionI
     Ok(rows.into_iter().map(Post::from).collect())
 }
 
+/// A channel's posts still waiting whose time has come: held while the channel needed attention.
+pub async fn overdue_of_channel(
+    db: &mut impl Db,
+    org: OrgId,
+    channel: ChannelId,
+    now: OffsetDateTime,
+) -> Result<Vec<Post>> {
+    const SQL: &str = post_sql!(
+        "where p.org_id = $1 and p.channel_id = $2 and p.status = 'scheduled' and p.scheduled_at <= $3 \
+         order by p.scheduled_at, p.id"
+    );
+    let rows: Vec<Row> = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
+        .bind(org.0)
+        .bind(channel.0)
+        .bind(to_millis(now))
+        .fetch_all(c)
+        .await)?;
+    Ok(rows.into_iter().map(Post::from).collect())
+}
+
 /// The times of a channel's posts that take a place in its cadence, near `around` (a day and
 /// the given spacing either side is all the guard looks at, but "next free slot" may look far
 /// ahead, so the window is the caller's).

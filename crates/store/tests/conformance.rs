@@ -202,17 +202,19 @@ async fn jobs_are_claimed_once_fenced_retried_and_dead_lettered() {
     let store = fresh_store().await;
     let t0 = now();
     let id = JobId::new();
+    let org = OrgId::new();
     {
         let mut db = store.conn().await.expect("conn");
         jobs::enqueue(
             &mut db,
             &jobs::NewJob {
                 id,
-                org_id: None,
+                org_id: Some(org),
                 kind: "k",
                 payload: "{}",
                 run_at: t0,
                 max_attempts: 2,
+                priority: 0,
                 now: t0,
             },
         )
@@ -244,4 +246,46 @@ async fn jobs_are_claimed_once_fenced_retried_and_dead_lettered() {
     let dead = jobs::list(&mut db, "dead", 10).await.expect("dead");
     assert_eq!(dead[0].last_error.as_deref(), Some("boom"));
     assert!(claim(t0 + Duration::hours(1)).await.is_empty(), "dead jobs stay dead");
+
+    // Dead letters are the organization's to see and revive, nobody else's.
+    let t1 = t0 + Duration::hours(2);
+    assert!(jobs::dead_of_org(&mut db, OrgId::new(), 10).await.expect("other org").is_empty());
+    assert!(!jobs::revive(&mut db, OrgId::new(), id, t1).await.expect("other org"), "not theirs");
+    let listed = jobs::dead_of_org(&mut db, org, 10).await.expect("dead letters");
+    assert_eq!((listed.len(), listed[0].attempts), (1, 2));
+    assert!(jobs::revive(&mut db, org, id, t1).await.expect("revive"));
+    assert!(!jobs::revive(&mut db, org, id, t1).await.expect("again"), "only a dead job is revived");
+    let again = claim(t1).await;
+    assert_eq!((again.len(), again[0].attempts), (1, 1), "a fresh retry budget");
+}
+
+#[tokio::test]
+async fn among_due_jobs_the_higher_priority_runs_first() {
+    let store = fresh_store().await;
+    let t0 = now();
+    let mut db = store.conn().await.expect("conn");
+    let mut enqueue = async |kind: &'static str, run_at: OffsetDateTime, priority: i32| {
+        let job = jobs::NewJob {
+            id: JobId::new(),
+            org_id: None,
+            kind,
+            payload: "{}",
+            run_at,
+            max_attempts: 3,
+            priority,
+            now: t0,
+        };
+        jobs::enqueue(&mut db, &job).await.expect("enqueue");
+    };
+    enqueue("preview", t0 - Duration::minutes(5), 0).await;
+    enqueue("publish", t0 - Duration::minutes(1), 10).await;
+    enqueue("later", t0 + Duration::minutes(1), 100).await;
+    let mut order = Vec::new();
+    for _ in 0..3 {
+        let mut tx = store.tx().await.expect("tx");
+        let batch = jobs::claim(&mut tx, t0, t0 + Duration::seconds(30), 1).await.expect("claim");
+        tx.commit().await.expect("commit");
+        order.extend(batch.into_iter().map(|j| j.kind));
+    }
+    assert_eq!(order, ["publish", "preview"], "due jobs by priority; a job not yet due waits");
 }

@@ -84,6 +84,12 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish::list_channels, publish::create_channel))
         .routes(routes!(publish::list_posts, publish::create_post))
         .routes(routes!(publish::get_post))
+        .routes(routes!(publish::renew_credentials))
+        .routes(routes!(publish::reschedule_post))
+        .routes(routes!(publish::cancel_post))
+        .routes(routes!(publish::confirm_post))
+        .routes(routes!(publish::dead_letters))
+        .routes(routes!(publish::retry_job))
         .routes(routes!(publish::calendar_ics))
 }
 

@@ -224,6 +224,140 @@ pub async fn get_post(
     Ok(Json(PostDto::from(publishing::post(&s.app, &me.caller, PostId::from(id)).await?)))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewCredentials {
+    /// The same fields as when the channel was added.
+    #[schema(value_type = Object)]
+    pub credentials: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Replaces a channel's credentials (a renewed token): the channel is active again and the posts
+/// it held while it needed attention go out now.
+#[utoipa::path(put, path = "/channels/{id}/credentials", tag = "publishing", params(("id" = Uuid, Path)),
+    request_body = RenewCredentials,
+    responses((status = 200, body = ChannelDto), (status = 404, body = Problem, content_type = PROBLEM), (status = 422, body = Problem, content_type = PROBLEM)))]
+pub async fn renew_credentials(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<RenewCredentials>,
+) -> Result<Json<ChannelDto>, ApiError> {
+    let c = publishing::renew_credentials(&s.app, &me.caller, ChannelId::from(id), b.credentials).await?;
+    Ok(Json(ChannelDto::from(c)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reschedule {
+    /// RFC 3339.
+    pub scheduled_at: String,
+}
+
+/// Moves a scheduled, failed or unconfirmed post to another time, under the cadence guard.
+#[utoipa::path(post, path = "/posts/{id}/reschedule", tag = "publishing", params(("id" = Uuid, Path)),
+    request_body = Reschedule,
+    responses((status = 200, body = PostDto), (status = 409, body = Problem, content_type = PROBLEM), (status = 422, body = Problem, content_type = PROBLEM)))]
+pub async fn reschedule_post(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<Reschedule>,
+) -> Result<Json<PostDto>, ApiError> {
+    let at = parse_time(&Some(b.scheduled_at), "scheduled_at")?.ok_or_else(|| {
+        ApiError::from(chorus_app::Error::from(chorus_domain::Invalid::new("scheduled_at", "is required")))
+    })?;
+    Ok(Json(PostDto::from(publishing::reschedule_post(&s.app, &me.caller, PostId::from(id), at).await?)))
+}
+
+/// Takes a post off the calendar.
+#[utoipa::path(post, path = "/posts/{id}/cancel", tag = "publishing", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PostDto), (status = 409, body = Problem, content_type = PROBLEM)))]
+pub async fn cancel_post(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<PostDto>, ApiError> {
+    Ok(Json(PostDto::from(publishing::cancel_post(&s.app, &me.caller, PostId::from(id)).await?)))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Confirm {
+    /// Where the post is on the network, if the person found it.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A person found an unconfirmed post on the network: it is recorded as published.
+#[utoipa::path(post, path = "/posts/{id}/confirm", tag = "publishing", params(("id" = Uuid, Path)),
+    request_body = Confirm,
+    responses((status = 200, body = PostDto), (status = 409, body = Problem, content_type = PROBLEM)))]
+pub async fn confirm_post(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<Confirm>,
+) -> Result<Json<PostDto>, ApiError> {
+    Ok(Json(PostDto::from(publishing::confirm_post(&s.app, &me.caller, PostId::from(id), b.url).await?)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeadLetterDto {
+    pub id: Uuid,
+    /// publish_post, send_email, fetch_link_preview, …
+    pub kind: String,
+    /// The kind in words.
+    pub what: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub failed_at: String,
+    /// For a publish job: its post.
+    pub post_id: Option<Uuid>,
+}
+
+impl From<chorus_app::dead_letters::DeadLetter> for DeadLetterDto {
+    fn from(d: chorus_app::dead_letters::DeadLetter) -> Self {
+        DeadLetterDto {
+            id: d.id.0,
+            kind: d.kind,
+            what: d.what.to_owned(),
+            attempts: d.attempts,
+            last_error: d.last_error,
+            failed_at: rfc3339(d.failed_at),
+            post_id: d.post.map(|p| p.0),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeadLetterList {
+    pub items: Vec<DeadLetterDto>,
+}
+
+/// Background jobs that used every attempt (social team, owners, admins), most recent first.
+#[utoipa::path(get, path = "/jobs/dead", tag = "publishing",
+    responses((status = 200, body = DeadLetterList), (status = 403, body = Problem, content_type = PROBLEM)))]
+pub async fn dead_letters(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+) -> Result<Json<DeadLetterList>, ApiError> {
+    let items = chorus_app::dead_letters::list(&s.app, &me.caller).await?;
+    Ok(Json(DeadLetterList { items: items.into_iter().map(DeadLetterDto::from).collect() }))
+}
+
+/// Runs a dead job again now, with a fresh set of attempts (a failed post goes back on the calendar).
+#[utoipa::path(post, path = "/jobs/{id}/retry", tag = "publishing", params(("id" = Uuid, Path)),
+    responses((status = 200, body = DeadLetterDto), (status = 404, body = Problem, content_type = PROBLEM), (status = 409, body = Problem, content_type = PROBLEM)))]
+pub async fn retry_job(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<DeadLetterDto>, ApiError> {
+    let d = chorus_app::dead_letters::retry_now(&s.app, &me.caller, chorus_domain::JobId::from(id)).await?;
+    Ok(Json(DeadLetterDto::from(d)))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CalendarQuery {
     /// One channel; absent: all.

@@ -16,6 +16,10 @@ struct HomePage {
     people_active: i64,
     people_invited: i64,
     departments: usize,
+    /// For the social team: channels whose credentials the network refused (their posts wait).
+    attention: Vec<(String, String)>,
+    /// For the social team: background jobs that ran out of attempts.
+    dead_letters: usize,
 }
 
 pub async fn show(
@@ -25,6 +29,19 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let counts = chorus_app::people::counts(&s.app, &user.me.caller).await?;
     let departments = chorus_app::departments::list(&s.app, &user.me.caller).await?.len();
+    let social =
+        chorus_domain::authorize(&user.me.caller.actor, chorus_domain::Action::ManageChannels).is_ok();
+    let (attention, dead_letters) = if social {
+        let channels = chorus_app::publishing::channels(&s.app, &user.me.caller).await?;
+        let attention = channels
+            .into_iter()
+            .filter(|c| c.status == chorus_app::publishing::NEEDS_ATTENTION)
+            .map(|c| (c.name, c.status_reason.unwrap_or_default()))
+            .collect();
+        (attention, chorus_app::dead_letters::list(&s.app, &user.me.caller).await?.len())
+    } else {
+        (Vec::new(), 0)
+    };
     let first_name = user.me.user.name.split_whitespace().next().unwrap_or_default().to_owned();
     Ok(HomePage {
         chrome: Chrome::for_user(&user, "home").notice(q.notice.as_deref()),
@@ -33,6 +50,8 @@ pub async fn show(
         people_active: counts.active,
         people_invited: counts.invited,
         departments,
+        attention,
+        dead_letters,
     }
     .into_response())
 }

@@ -81,6 +81,10 @@ pub fn routes() -> Router<AppState> {
         .route("/posts", post(publish::create_post))
         .route("/posts/{id}/reschedule", post(publish::reschedule))
         .route("/posts/{id}/cancel", post(publish::cancel))
+        .route("/posts/{id}/confirm", post(publish::confirm))
+        .route("/channels/{id}/credentials", post(publish::renew_credentials))
+        .route("/jobs", get(publish::jobs))
+        .route("/jobs/{id}/retry", post(publish::retry_job))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
 }
@@ -159,6 +163,11 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "scheduled" => "Scheduled.",
         "rescheduled" => "Moved.",
         "cancelled" => "Taken off the calendar.",
+        "confirmed" => "Recorded as published.",
+        "renewed" => {
+            "Credentials renewed. The channel is active again, and the posts it held are on their way."
+        }
+        "retrying" => "Queued again; it runs in a moment.",
         "idea_posted" => "Your idea is on the board.",
         "promoted" => "A blog-post draft was started from the idea. Write it together here.",
         _ => return None,

@@ -1,7 +1,7 @@
 //! Publishing pages: the channels and the calendar (week and month), with forms to add a
 //! channel, place approved content on one, reschedule and cancel. Times in forms are UTC.
 
-use super::{Chrome, FormError, form_errors};
+use super::{Chrome, FormError, NoticeQuery, form_errors};
 use crate::{
     AppState,
     error::PageError,
@@ -51,6 +51,8 @@ fn can_manage(user: &PageUser) -> bool {
 struct ChannelRow {
     id: String,
     network: String,
+    /// (field, label, input type) of the credentials, for the renewal form.
+    fields: Vec<(&'static str, &'static str, &'static str)>,
     name: String,
     status: String,
     reason: String,
@@ -59,11 +61,23 @@ struct ChannelRow {
 
 fn channel_row(c: Channel) -> ChannelRow {
     let cadence = publishing::cadence_of(&c);
-    let network =
-        c.network.parse::<ChannelNetwork>().map(|n| n.label().to_owned()).unwrap_or(c.network.clone());
+    let parsed = c.network.parse::<ChannelNetwork>().ok();
+    let network = parsed.map(|n| n.label().to_owned()).unwrap_or(c.network.clone());
+    let fields = parsed
+        .map(|n| {
+            n.credential_fields()
+                .iter()
+                .map(|f| {
+                    let (label, kind) = credential_label(f);
+                    (*f, label, kind)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     ChannelRow {
         id: c.id.0.to_string(),
         network,
+        fields,
         name: c.name,
         status: c.status,
         reason: c.status_reason.unwrap_or_default(),
@@ -93,17 +107,20 @@ struct ChannelsPage {
     can_manage: bool,
     networks: Vec<(&'static str, &'static str)>,
     errors: Vec<FormError>,
+    /// Background jobs that ran out of attempts (shown to those who may retry them).
+    dead_letters: usize,
 }
 
 async fn channels_page(
     s: &AppState,
     user: &PageUser,
     errors: Vec<FormError>,
+    notice: Option<&str>,
 ) -> Result<ChannelsPage, PageError> {
     let channels =
         publishing::channels(&s.app, &user.me.caller).await?.into_iter().map(channel_row).collect();
     Ok(ChannelsPage {
-        chrome: Chrome::for_user(user, "channels"),
+        chrome: Chrome::for_user(user, "channels").notice(notice),
         channels,
         can_manage: can_manage(user),
         networks: [
@@ -116,21 +133,42 @@ async fn channels_page(
         .map(|n| (n.as_str(), n.label()))
         .collect(),
         errors,
+        dead_letters: if can_manage(user) {
+            chorus_app::dead_letters::list(&s.app, &user.me.caller).await?.len()
+        } else {
+            0
+        },
     })
 }
 
-pub async fn channels(State(s): State<AppState>, user: PageUser) -> Result<Response, PageError> {
-    Ok(channels_page(&s, &user, vec![]).await?.into_response())
+pub async fn channels(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    Ok(channels_page(&s, &user, vec![], q.notice.as_deref()).await?.into_response())
 }
 
-#[derive(serde::Deserialize)]
-pub struct ChannelForm {
-    #[serde(default)]
-    network: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    base_url: String,
+/// New credentials for a channel; the posts it held go out.
+pub async fn renew_credentials(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<uuid::Uuid>,
+    PageForm(f): PageForm<CredentialFields>,
+) -> Result<Response, PageError> {
+    match publishing::renew_credentials(&s.app, &user.me.caller, ChannelId::from(id), f.into_map()).await {
+        Ok(_) => Ok(Redirect::to("/channels?notice=renewed").into_response()),
+        Err(e @ Error::Invalid(_)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, channels_page(&s, &user, form_errors(e)?, None).await?)
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The credential inputs of the channel forms: each network uses some of them.
+#[derive(serde::Deserialize, Default)]
+pub struct CredentialFields {
     #[serde(default)]
     access_token: String,
     #[serde(default)]
@@ -141,6 +179,46 @@ pub struct ChannelForm {
     url: String,
     #[serde(default)]
     secret: String,
+}
+
+impl CredentialFields {
+    fn into_map(self) -> serde_json::Map<String, serde_json::Value> {
+        [
+            ("access_token", self.access_token),
+            ("identifier", self.identifier),
+            ("app_password", self.app_password),
+            ("url", self.url),
+            ("secret", self.secret),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k.to_owned(), v.trim().into()))
+        .collect()
+    }
+}
+
+/// What a credential field is called on the forms, and how it is typed.
+fn credential_label(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "access_token" => ("Access token", "password"),
+        "identifier" => ("Handle", "text"),
+        "app_password" => ("App password", "password"),
+        "url" => ("Webhook URL", "url"),
+        "secret" => ("Signing secret", "password"),
+        _ => ("Credential", "password"),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ChannelForm {
+    #[serde(default)]
+    network: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    base_url: String,
+    #[serde(flatten)]
+    credentials: CredentialFields,
     #[serde(default)]
     min_spacing_minutes: String,
     #[serde(default)]
@@ -154,18 +232,7 @@ pub async fn create_channel(
     user: PageUser,
     PageForm(f): PageForm<ChannelForm>,
 ) -> Result<Response, PageError> {
-    let mut credentials = serde_json::Map::new();
-    for (k, v) in [
-        ("access_token", &f.access_token),
-        ("identifier", &f.identifier),
-        ("app_password", &f.app_password),
-        ("url", &f.url),
-        ("secret", &f.secret),
-    ] {
-        if !v.trim().is_empty() {
-            credentials.insert(k.into(), v.trim().into());
-        }
-    }
+    let credentials = f.credentials.into_map();
     let number = |s: &str, default: u32| s.trim().parse::<u32>().unwrap_or(default);
     let defaults = Cadence::default();
     let cadence = Cadence {
@@ -190,7 +257,7 @@ pub async fn create_channel(
     match publishing::create_channel(&s.app, &user.me.caller, input).await {
         Ok(_) => Ok(Redirect::to("/channels?notice=saved").into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, channels_page(&s, &user, form_errors(e)?).await?)
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, channels_page(&s, &user, form_errors(e)?, None).await?)
                 .into_response())
         }
         Err(e) => Err(e.into()),
@@ -209,6 +276,8 @@ struct PostRow {
     error: String,
     reschedulable: bool,
     cancellable: bool,
+    /// Unconfirmed: a person checks the channel and confirms it is out.
+    confirmable: bool,
 }
 
 fn post_row(p: Post) -> PostRow {
@@ -228,6 +297,7 @@ fn post_row(p: Post) -> PostRow {
             status,
             Some(PostStatus::Scheduled | PostStatus::Failed | PostStatus::Unconfirmed)
         ),
+        confirmable: status == Some(PostStatus::Unconfirmed),
     }
 }
 
@@ -478,6 +548,89 @@ pub async fn cancel(
         Ok(p) => Ok(Redirect::to(&format!("/calendar?start={}&notice=cancelled", p.scheduled_at.date()))
             .into_response()),
         Err(e @ Error::Conflict(_)) => refused(&s, &user, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    url: String,
+}
+
+/// A person found an unconfirmed post on the network.
+pub async fn confirm(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<uuid::Uuid>,
+    PageForm(f): PageForm<ConfirmForm>,
+) -> Result<Response, PageError> {
+    match publishing::confirm_post(&s.app, &user.me.caller, PostId::from(id), Some(f.url)).await {
+        Ok(p) => Ok(Redirect::to(&format!("/calendar?start={}&notice=confirmed", p.scheduled_at.date()))
+            .into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => refused(&s, &user, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct DeadRow {
+    id: String,
+    what: &'static str,
+    attempts: i64,
+    error: String,
+    failed_at: String,
+    post: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "publish/jobs.html")]
+struct JobsPage {
+    chrome: Chrome,
+    jobs: Vec<DeadRow>,
+    errors: Vec<FormError>,
+}
+
+async fn jobs_page(
+    s: &AppState,
+    user: &PageUser,
+    errors: Vec<FormError>,
+    notice: Option<&str>,
+) -> Result<JobsPage, PageError> {
+    let jobs = chorus_app::dead_letters::list(&s.app, &user.me.caller)
+        .await?
+        .into_iter()
+        .map(|d| DeadRow {
+            id: d.id.0.to_string(),
+            what: d.what,
+            attempts: d.attempts,
+            error: d.last_error.unwrap_or_default(),
+            failed_at: local(d.failed_at).replace('T', " "),
+            post: d.post.map(|p| p.0.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    Ok(JobsPage { chrome: Chrome::for_user(user, "channels").notice(notice), jobs, errors })
+}
+
+/// Dead letters: what could not be done after every retry, with "retry now".
+pub async fn jobs(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    Ok(jobs_page(&s, &user, vec![], q.notice.as_deref()).await?.into_response())
+}
+
+pub async fn retry_job(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<Response, PageError> {
+    match chorus_app::dead_letters::retry_now(&s.app, &user.me.caller, chorus_domain::JobId::from(id)).await {
+        Ok(_) => Ok(Redirect::to("/jobs?notice=retrying").into_response()),
+        Err(e @ Error::Conflict(_)) => {
+            let page = jobs_page(&s, &user, form_errors(e)?, None).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -383,6 +383,53 @@ async fn failures_are_retried_without_duplicates_and_dead_credentials_hold_the_p
     let flagged =
         channels["items"].as_array().expect("items").iter().find(|c| c["id"] == dead.as_str()).cloned();
     assert_eq!(flagged.expect("channel")["status"], "needs_attention");
+
+    // Held, not retried into the ground: later runs leave the network alone.
+    for _ in 0..4 {
+        w.t.clock.advance(time::Duration::hours(1));
+        w.t.run_jobs().await;
+    }
+    assert_eq!(bad.requests().len(), 1, "no further calls while the channel needs attention");
+    let held_id = p["id"].as_str().expect("id").to_owned();
+    assert_eq!(w.get(&w.sam, &format!("/api/v1/posts/{held_id}")).await.1["status"], "scheduled");
+
+    // Renewal is the social team's: an employee is refused, a missing field is a 422.
+    let path = format!("/api/v1/channels/{dead}/credentials");
+    let (s, _, _) = w
+        .call(
+            reqwest::Method::PUT,
+            &w.eve,
+            &path,
+            Some(json!({"credentials": {"access_token": MASTODON_TOKEN}})),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, v, _) = w.call(reqwest::Method::PUT, &w.sam, &path, Some(json!({"credentials": {}}))).await;
+    assert_eq!(s, 422, "{v}");
+    // Sam's home page says so; the channels page offers the renewal form, open, without JavaScript.
+    let browser = w.t.sign_in("sam@acme.test", PASSWORD).await;
+    let home = browser.get(w.t.url("/")).send().await.expect("GET").text().await.expect("body");
+    assert!(home.contains("Publishing needs attention") && home.contains("Old account"), "{home}");
+    let page = browser.get(w.t.url("/channels")).send().await.expect("GET").text().await.expect("body");
+    let form = format!("action=\"/channels/{dead}/credentials\"");
+    assert!(page.contains("<details open><summary>Renew credentials") && page.contains(&form), "{page}");
+    let res = browser
+        .post(w.t.url(&format!("/channels/{dead}/credentials")))
+        .form(&[("csrf", chorus_testkit::csrf_of(&page).as_str()), ("access_token", MASTODON_TOKEN)])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.headers()["location"], "/channels?notice=renewed");
+    let (_, channels) = w.get(&w.sam, "/api/v1/channels").await;
+    let renewed =
+        channels["items"].as_array().expect("items").iter().find(|c| c["id"] == dead.as_str()).cloned();
+    assert_eq!(renewed.expect("channel")["status"], "active");
+    let page = browser.get(w.t.url("/channels")).send().await.expect("GET").text().await.expect("body");
+    assert!(!page.contains(MASTODON_TOKEN), "credentials never come back");
+    w.t.run_jobs().await;
+    let (_, out) = w.get(&w.sam, &format!("/api/v1/posts/{held_id}")).await;
+    assert_eq!(out["status"], "published", "the held post went out on renewal: {out}");
+    assert_eq!(bad.statuses().len(), 1);
 }
 
 /// The calendar feed is RFC 5545 text with one event per post.
@@ -770,4 +817,106 @@ async fn a_post_that_cannot_be_delivered_is_failed_after_its_last_retry() {
     assert_eq!(failed["status"], "failed", "{failed}");
     assert_eq!(failed["attempts"], 10, "every attempt reached the network call: {failed}");
     assert!(failed["last_error"].as_str().expect("error").contains("gave up after every retry"), "{failed}");
+
+    // The dead letter is the social team's to see, with its error, and to retry.
+    let (s, _) = w.get(&w.eve, "/api/v1/jobs/dead").await;
+    assert_eq!(s, 403, "employees do not see the queue");
+    let (s, dead) = w.get(&w.sam, "/api/v1/jobs/dead").await;
+    assert_eq!(s, 200, "{dead}");
+    let items = dead["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{dead}");
+    assert_eq!(items[0]["kind"], "publish_post");
+    assert_eq!(items[0]["post_id"], post.as_str());
+    assert_eq!(items[0]["attempts"], 10);
+    assert!(items[0]["last_error"].as_str().expect("error").contains("network unavailable"), "{dead}");
+    assert!(!dead.to_string().contains("scheduled_at"), "payloads are not shown");
+    let job = items[0]["id"].as_str().expect("id").to_owned();
+
+    // Another organization cannot see or retry it.
+    let (other_org, _) = w.t.org("Elsewhere").await;
+    w.t.person(other_org, "olga@elsewhere.test", "social", None, PASSWORD).await;
+    let olga = w.t.token(other_org, "olga@elsewhere.test").await;
+    assert!(w.get(&olga, "/api/v1/jobs/dead").await.1["items"].as_array().expect("items").is_empty());
+    assert_eq!(w.post(&olga, &format!("/api/v1/jobs/{job}/retry"), json!({})).await.0, 404);
+
+    // The receiver is back: the social team fixes the channel and retries from the page.
+    let hook = Webhook::start("s").await;
+    let path = format!("/api/v1/channels/{channel}/credentials");
+    let (s, _, _) = w
+        .call(
+            reqwest::Method::PUT,
+            &w.sam,
+            &path,
+            Some(json!({"credentials": {"url": hook.url, "secret": "s"}})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let browser = w.t.sign_in("sam@acme.test", PASSWORD).await;
+    let page = browser.get(w.t.url("/jobs")).send().await.expect("GET").text().await.expect("body");
+    assert!(page.contains("Publish a post") && page.contains("network unavailable"), "{page}");
+    let csrf = chorus_testkit::csrf_of(&page);
+    let res = browser
+        .post(w.t.url(&format!("/jobs/{job}/retry")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/jobs?notice=retrying");
+    let page =
+        browser.get(w.t.url("/jobs?notice=retrying")).send().await.expect("GET").text().await.expect("body");
+    assert!(page.contains("Queued again") && page.contains("Nothing has failed"), "{page}");
+    w.t.run_jobs().await;
+    let (_, out) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
+    assert_eq!(out["status"], "published", "{out}");
+    assert_eq!(hook.delivered().len(), 1);
+    assert!(w.get(&w.sam, "/api/v1/jobs/dead").await.1["items"].as_array().expect("items").is_empty());
+    assert_eq!(w.post(&w.sam, &format!("/api/v1/jobs/{job}/retry"), json!({})).await.0, 404, "done and gone");
+}
+
+/// A post whose outcome nobody can tell is confirmed by a person, never sent again by Chorus.
+#[tokio::test]
+async fn an_unconfirmed_post_is_confirmed_by_a_person() {
+    let w = setup().await;
+    let hook = Webhook::start(HOOK_SECRET).await;
+    let channel = w
+        .channel(json!({"network": "webhook", "name": "Chat", "credentials": {"url": hook.url, "secret": HOOK_SECRET}}))
+        .await;
+    let id = w.approved("Lost answer", "Did it arrive?").await;
+    let (_, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": id, "channel_id": channel})).await;
+    let post = p["id"].as_str().expect("id").to_owned();
+    // A worker died mid-call: the post is `publishing` with its attempt on record.
+    let store = chorus_store::Store::connect(&w.t.db_url).await.expect("store");
+    mark_in_flight(&mut store.conn().await.expect("conn"), &post, w.t.app.now()).await;
+    w.t.run_jobs().await;
+    let (_, parked) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
+    assert_eq!(parked["status"], "unconfirmed", "{parked}");
+    assert!(hook.requests().is_empty(), "not sent again blindly");
+
+    let confirm = format!("/api/v1/posts/{post}/confirm");
+    assert_eq!(w.post(&w.eve, &confirm, json!({})).await.0, 403);
+    let (s, v) = w.post(&w.sam, &confirm, json!({"url": "javascript:alert(1)"})).await;
+    assert_eq!(s, 422, "{v}");
+    let (s, done) = w.post(&w.sam, &confirm, json!({"url": "https://chat.example/m/42"})).await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(done["status"], "published");
+    assert_eq!(done["external_url"], "https://chat.example/m/42");
+    assert_eq!(w.post(&w.sam, &confirm, json!({})).await.0, 409, "only once");
+    assert_eq!(w.get(&w.eve, &format!("/api/v1/submissions/{id}")).await.1["status"], "published");
+    w.t.run_jobs().await;
+    assert!(hook.requests().is_empty(), "and nothing is sent afterwards");
+}
+
+/// Leaves a post as a worker that died mid-call does: `publishing`, with the attempt's start.
+async fn mark_in_flight(db: &mut chorus_store::Conn, post: &str, now: time::OffsetDateTime) {
+    let id: chorus_domain::PostId = post.parse::<uuid::Uuid>().expect("uuid").into();
+    let p = chorus_store::posts::get_any(db, id).await.expect("read").expect("post");
+    let change = chorus_store::posts::Change {
+        attempt_started_at: Some(now),
+        count_attempt: true,
+        ..Default::default()
+    };
+    assert!(
+        chorus_store::posts::transition(db, id, p.version, "publishing", &change, now).await.expect("mark")
+    );
 }
