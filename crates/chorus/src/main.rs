@@ -2,6 +2,7 @@
 //! `user add`, `token create`.
 
 mod bench;
+mod bench_queue;
 mod demo;
 
 use anyhow::Context as _;
@@ -148,8 +149,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Benchmark a real server: signed-in pages and API calls under concurrent load.
-    Bench(bench::BenchArgs),
+    /// Benchmarks: a real server under concurrent load (default), the publish drain, the queue.
+    Bench(BenchCommand),
     /// Personal access tokens.
     Token {
         #[command(subcommand)]
@@ -160,6 +161,23 @@ enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+struct BenchCommand {
+    #[command(subcommand)]
+    kind: Option<BenchKind>,
+    #[command(flatten)]
+    web: bench::BenchArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchKind {
+    /// Posts due at once on many channels, drained by `chorus worker` processes.
+    Drain(bench_queue::DrainArgs),
+    /// The job queue's own cost per job (claim + complete).
+    Queue(bench_queue::QueueArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -293,7 +311,11 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             app.queue.run_until(shutdown_signal()).await;
             Ok(())
         }
-        Command::Bench(args) => bench::run(storage.database_url.clone(), args).await,
+        Command::Bench(BenchCommand { kind, web }) => match kind {
+            None => bench::run(storage.database_url.clone(), web).await,
+            Some(BenchKind::Drain(args)) => bench_queue::drain(storage.database_url.clone(), args).await,
+            Some(BenchKind::Queue(args)) => bench_queue::queue(storage.database_url.clone(), args).await,
+        },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Migrate => {
             open_store(&storage).await?;

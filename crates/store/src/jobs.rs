@@ -240,3 +240,14 @@ pub async fn revive(db: &mut impl Db, org: OrgId, id: JobId, now: OffsetDateTime
         .map(|r| r.rows_affected()))?;
     Ok(done == 1)
 }
+
+/// Makes every queued job of a kind due at `at` (benchmarks: "all due in the same minute").
+pub async fn make_due(db: &mut impl Db, kind: &str, at: OffsetDateTime) -> Result<u64> {
+    const SQL: &str = "update jobs set run_at = $2 where kind = $1 and state = 'queued'";
+    Ok(run!(db, |c| sqlx::query(SQL)
+        .bind(kind)
+        .bind(to_millis(at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?)
+}

@@ -266,3 +266,9 @@ pub async fn published_blog(db: &mut impl Db, org: OrgId, limit: i64) -> Result<
         run!(db, |c| sqlx::query_as::<_, Row>(SQL).bind(org.0).bind(limit).fetch_all(c).await)?;
     Ok(rows.into_iter().map(Post::from).collect())
 }
+
+/// How many of an organization's posts are in each status.
+pub async fn count_by_status(db: &mut impl Db, org: OrgId) -> Result<Vec<(String, i64)>> {
+    const SQL: &str = "select status, count(*) from posts where org_id = $1 group by status order by status";
+    Ok(run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await)?)
+}
