@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 pub mod bluesky;
 pub mod mastodon;
+pub mod oauth;
 pub mod webhook;
 
 /// What to publish: the post's own text and the context a connector may add.
