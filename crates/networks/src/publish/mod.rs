@@ -14,6 +14,7 @@ pub mod bluesky;
 pub mod mastodon;
 pub mod oauth;
 pub mod webhook;
+pub mod x;
 
 /// What to publish: the post's own text and the context a connector may add.
 #[derive(Debug, Clone)]
