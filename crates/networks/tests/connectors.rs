@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use chorus_networks::publish::{
     Connector, Image, Lookup, Outbound, PublishError, RetrySafety, http_client,
+    linkedin::LinkedIn,
     oauth::{OAuthApp, Token},
     x::X,
 };
-use chorus_standins::{Endpoint, Fault, x};
+use chorus_standins::{Endpoint, Fault, linkedin, x};
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -215,4 +216,151 @@ async fn x_finds_a_tweet_accepted_behind_an_error_and_not_one_never_posted() {
     assert!(matches!(c.publish(&q).await, Err(PublishError::Unknown(_))));
     assert_eq!(s.journal.statuses(Endpoint::Publish).last(), Some(&0), "no answer at all");
     assert!(matches!(c.find(&q).await, Ok(Lookup::Found(f)) if f.id == s.tweets()[1].id));
+}
+
+// ---- LinkedIn ----------------------------------------------------------------------------------
+
+fn li_app(s: &linkedin::StandIn) -> OAuthApp {
+    let c = s.config();
+    OAuthApp {
+        token_url: s.token_url.clone(),
+        client_id: c.client_id.clone(),
+        client_secret: c.client_secret.clone(),
+    }
+}
+
+fn li_token(s: &linkedin::StandIn) -> Token {
+    Token {
+        access_token: s.config().access_token.clone(),
+        refresh_token: Some(s.config().refresh_token.clone()),
+        expires_at: Some(now() + 3600),
+    }
+}
+
+fn li_connector(s: &linkedin::StandIn, client: reqwest::Client, token: Token) -> LinkedIn {
+    LinkedIn::new(client, &s.api_url, li_app(s), &s.config().organization_id, token, None, now())
+}
+
+async fn li_started() -> (linkedin::StandIn, LinkedIn) {
+    let s = linkedin::start(linkedin::Config::default()).await;
+    let c = li_connector(&s, client(), li_token(&s));
+    (s, c)
+}
+
+#[tokio::test]
+async fn linkedin_accepts_a_post_with_an_image_and_shows_the_text_uncut() {
+    let (s, c) = li_started().await;
+    // Every little-format reserved character: unescaped, LinkedIn would cut the text at "(".
+    let text =
+        r"Launch (v2) of our_trail [beta] {new} <3 @team *now* ~50% a|b \o/ #Hiking https://example.com/a_b";
+    let mut p = post(text);
+    p.images.push(image("A forest trail"));
+    let published = c.publish(&p).await.expect("published");
+
+    let posts = s.posts();
+    assert_eq!(posts.len(), 1, "exactly one post");
+    assert_eq!(posts[0].text, text, "readers see the whole text");
+    assert_eq!(posts[0].author, s.config().organization_urn());
+    assert_eq!(published.id, posts[0].urn);
+    assert_eq!(
+        published.url.as_deref(),
+        Some(format!("https://www.linkedin.com/feed/update/{}", posts[0].urn).as_str())
+    );
+    let images = s.images();
+    assert_eq!(posts[0].images, vec![images[0].urn.clone()]);
+    assert_eq!(images[0].uploaded, Some(p.images[0].bytes.len()), "the bytes went to the upload URL");
+    assert!(s.journal.requests_to(Endpoint::Token).is_empty());
+    assert_eq!(c.session_state(), None);
+    assert_eq!(c.retry(), RetrySafety::LookFirst);
+}
+
+#[tokio::test]
+async fn linkedin_shares_a_link_without_images_as_an_article() {
+    let (s, c) = li_started().await;
+    let mut p = post("Read the guide");
+    p.link = Some("https://example.com/guide".into());
+    c.publish(&p).await.expect("published");
+    assert_eq!(s.posts()[0].article.as_deref(), Some("https://example.com/guide"));
+}
+
+#[tokio::test]
+async fn linkedin_refreshes_an_expired_token_on_the_other_host_and_returns_it() {
+    let (s, c) = li_started().await;
+    s.expire_access_tokens();
+    c.publish(&post("After a refresh")).await.expect("published");
+
+    assert_eq!(s.journal.statuses(Endpoint::Publish), vec![401, 201]);
+    assert_eq!(s.journal.statuses(Endpoint::Token), vec![200]);
+    let kept: Token = serde_json::from_str(&c.session_state().expect("a new token")).expect("token JSON");
+    assert_eq!(kept.access_token, s.access_token());
+    assert_ne!(kept.access_token, s.config().access_token);
+    assert_eq!(
+        kept.refresh_token.as_deref(),
+        Some(s.config().refresh_token.as_str()),
+        "LinkedIn does not rotate"
+    );
+    assert_eq!(s.posts().len(), 1);
+}
+
+#[tokio::test]
+async fn linkedin_refreshes_a_token_about_to_expire_before_calling_the_api() {
+    let s = linkedin::start(linkedin::Config::default()).await;
+    let c = li_connector(&s, client(), Token { expires_at: Some(now() + 120), ..li_token(&s) });
+    c.publish(&post("Refreshed ahead of time")).await.expect("published");
+    let order: Vec<(Endpoint, u16)> = s.journal.requests().iter().map(|r| (r.endpoint, r.status)).collect();
+    assert_eq!(order, vec![(Endpoint::Token, 200), (Endpoint::Publish, 201)]);
+    assert!(c.session_state().is_some());
+}
+
+#[tokio::test]
+async fn linkedin_with_a_dead_refresh_token_is_unauthorized() {
+    let (s, c) = li_started().await;
+    s.expire_access_tokens();
+    s.revoke_refresh_token();
+    let e = refused(c.publish(&post("Never posted")).await);
+    assert!(matches!(e, PublishError::Unauthorized(_)), "{e:?}");
+    assert!(s.posts().is_empty());
+}
+
+#[tokio::test]
+async fn linkedin_rate_limits_server_errors_timeouts_and_unreadable_answers() {
+    let (s, c) = li_started().await;
+    s.journal.inject(Endpoint::Publish, Fault::Status { status: 429, retry_after: Some(60) }, 1);
+    assert_eq!(
+        c.publish(&post("429")).await,
+        Err(PublishError::RateLimited { retry_after: Some(Duration::from_secs(60)) })
+    );
+    s.journal.inject(Endpoint::Publish, Fault::Status { status: 500, retry_after: None }, 1);
+    assert!(matches!(c.publish(&post("500")).await, Err(PublishError::Unknown(_))));
+    // A 201 without the post's URN.
+    s.journal.inject(Endpoint::Publish, Fault::Malformed, 1);
+    let e = refused(c.publish(&post("malformed")).await);
+    assert!(matches!(&e, PublishError::Unknown(m) if m.contains("unreadable answer")), "{e:?}");
+
+    let slow = li_connector(&s, impatient(), li_token(&s));
+    s.journal.inject(Endpoint::Publish, SLOW, 1);
+    assert!(matches!(slow.publish(&post("slow")).await, Err(PublishError::Unknown(_))));
+}
+
+#[tokio::test]
+async fn linkedin_refuses_an_over_long_text_and_a_malformed_version() {
+    let (s, c) = li_started().await;
+    let e = refused(c.publish(&post(&"a".repeat(3001))).await);
+    assert!(matches!(&e, PublishError::Refused(m) if m.contains("422")), "{e:?}");
+    let e =
+        refused(li_connector(&s, client(), li_token(&s)).with_version("2026-05").publish(&post("v")).await);
+    assert!(matches!(&e, PublishError::Refused(m) if m.contains("NONEXISTENT_VERSION")), "{e:?}");
+    assert!(s.posts().is_empty());
+}
+
+#[tokio::test]
+async fn linkedin_finds_a_post_accepted_behind_an_error_and_not_one_never_posted() {
+    let (s, c) = li_started().await;
+    let p = post("Accepted (but) answered 500 #Chorus");
+    assert_eq!(c.find(&p).await, Ok(Lookup::NotFound));
+    s.journal.inject(Endpoint::Publish, Fault::AcceptThen500, 1);
+    assert!(matches!(c.publish(&p).await, Err(PublishError::Unknown(_))));
+    let urn = s.posts()[0].urn.clone();
+    assert!(matches!(c.find(&p).await, Ok(Lookup::Found(f)) if f.id == urn));
+    assert_eq!(c.find(&post("Accepted (but) answered 500")).await, Ok(Lookup::NotFound));
 }
