@@ -6,12 +6,14 @@
 use std::time::Duration;
 
 use chorus_networks::publish::{
-    Connector, Image, Lookup, Outbound, PublishError, RetrySafety, http_client,
+    Connector, Image, Lookup, Outbound, PublishError, RetrySafety,
+    facebook::Facebook,
+    http_client,
     linkedin::LinkedIn,
     oauth::{OAuthApp, Token},
     x::X,
 };
-use chorus_standins::{Endpoint, Fault, linkedin, x};
+use chorus_standins::{Endpoint, Fault, facebook, linkedin, x};
 
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
@@ -363,4 +365,107 @@ async fn linkedin_finds_a_post_accepted_behind_an_error_and_not_one_never_posted
     let urn = s.posts()[0].urn.clone();
     assert!(matches!(c.find(&p).await, Ok(Lookup::Found(f)) if f.id == urn));
     assert_eq!(c.find(&post("Accepted (but) answered 500")).await, Ok(Lookup::NotFound));
+}
+
+// ---- Facebook ----------------------------------------------------------------------------------
+
+fn fb_connector(s: &facebook::StandIn, client: reqwest::Client) -> Facebook {
+    Facebook::new(client, &s.base_url, &s.config().page_id, &s.config().page_token)
+}
+
+async fn fb_started() -> (facebook::StandIn, Facebook) {
+    let s = facebook::start(facebook::Config::default()).await;
+    let c = fb_connector(&s, client());
+    (s, c)
+}
+
+#[tokio::test]
+async fn facebook_accepts_a_post_with_an_image_attached_as_an_unpublished_photo() {
+    let (s, c) = fb_started().await;
+    let mut p = post("Spring trails are open: https://example.com/trails");
+    p.link = Some("https://example.com/trails".into());
+    p.images.push(image("A forest trail"));
+    let published = c.publish(&p).await.expect("published");
+
+    let posts = s.posts();
+    assert_eq!(posts.len(), 1, "exactly one post (the photo itself is not published)");
+    assert_eq!(posts[0].message, p.text);
+    assert_eq!(published.id, posts[0].id);
+    assert!(posts[0].id.starts_with(&format!("{}_", s.config().page_id)));
+    let photos = s.photos();
+    assert_eq!(posts[0].photos, vec![photos[0].id.clone()]);
+    assert!(!photos[0].published);
+    assert_eq!(photos[0].alt.as_deref(), Some("A forest trail"));
+    assert_eq!(posts[0].link, None, "no link preview next to photos");
+    assert_eq!(c.session_state(), None, "Page tokens are not refreshed");
+    assert_eq!(c.retry(), RetrySafety::LookFirst);
+}
+
+#[tokio::test]
+async fn facebook_shares_a_link_without_images() {
+    let (s, c) = fb_started().await;
+    let mut p = post("Read the guide");
+    p.link = Some("https://example.com/guide".into());
+    c.publish(&p).await.expect("published");
+    assert_eq!(s.posts()[0].link.as_deref(), Some("https://example.com/guide"));
+}
+
+#[tokio::test]
+async fn facebook_with_an_expired_page_token_is_unauthorized() {
+    let (s, c) = fb_started().await;
+    s.expire_page_token();
+    let e = refused(c.publish(&post("Never posted")).await);
+    assert!(matches!(&e, PublishError::Unauthorized(m) if m.contains("190")), "{e:?}");
+    assert_eq!(s.journal.requests_to(Endpoint::Publish).len(), 1, "no second attempt");
+    assert!(s.posts().is_empty());
+}
+
+#[tokio::test]
+async fn facebook_rate_limits_server_errors_timeouts_and_unreadable_answers() {
+    let (s, c) = fb_started().await;
+    s.journal.inject(Endpoint::Publish, Fault::Status { status: 429, retry_after: Some(120) }, 1);
+    assert_eq!(
+        c.publish(&post("429")).await,
+        Err(PublishError::RateLimited { retry_after: Some(Duration::from_secs(120)) })
+    );
+    s.journal.inject(Endpoint::Publish, Fault::Status { status: 500, retry_after: None }, 1);
+    assert!(matches!(c.publish(&post("500")).await, Err(PublishError::Unknown(_))));
+    s.journal.inject(Endpoint::Publish, Fault::Malformed, 1);
+    let e = refused(c.publish(&post("malformed")).await);
+    assert!(matches!(&e, PublishError::Unknown(m) if m.contains("unreadable answer")), "{e:?}");
+
+    let slow = fb_connector(&s, impatient());
+    s.journal.inject(Endpoint::Publish, SLOW, 1);
+    let e = refused(slow.publish(&post("slow")).await);
+    assert!(matches!(&e, PublishError::Unknown(m) if !m.contains(&s.config().page_token)), "{e:?}");
+}
+
+#[tokio::test]
+async fn facebook_refuses_an_over_long_text() {
+    let (s, c) = fb_started().await;
+    let e = refused(c.publish(&post(&"a".repeat(63_207))).await);
+    assert!(matches!(&e, PublishError::Refused(m) if m.contains("code 100")), "{e:?}");
+    assert!(s.posts().is_empty());
+}
+
+#[tokio::test]
+async fn facebook_finds_a_post_accepted_behind_an_error_and_not_one_never_posted() {
+    let (s, c) = fb_started().await;
+    let p = post("Accepted but the connection dropped");
+    assert_eq!(c.find(&p).await, Ok(Lookup::NotFound));
+    s.journal.inject(Endpoint::Publish, Fault::AcceptThenDrop, 1);
+    assert!(matches!(c.publish(&p).await, Err(PublishError::Unknown(_))));
+    let id = s.posts()[0].id.clone();
+    match c.find(&p).await {
+        Ok(Lookup::Found(f)) => {
+            assert_eq!(f.id, id);
+            assert_eq!(f.url, Some(format!("https://www.facebook.com/{id}")));
+        }
+        other => panic!("expected the post, got {other:?}"),
+    }
+    s.journal.inject(Endpoint::Publish, Fault::AcceptThen500, 1);
+    let q = post("Accepted but answered 500");
+    assert!(matches!(c.publish(&q).await, Err(PublishError::Unknown(_))));
+    assert!(matches!(c.find(&q).await, Ok(Lookup::Found(f)) if f.id == s.posts()[1].id));
+    assert_eq!(c.find(&post("Never posted")).await, Ok(Lookup::NotFound));
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub mod bluesky;
+pub mod facebook;
 pub mod linkedin;
 pub mod mastodon;
 pub mod oauth;
