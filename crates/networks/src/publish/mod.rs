@@ -11,8 +11,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub mod bluesky;
+pub mod facebook;
+pub mod linkedin;
 pub mod mastodon;
+pub mod oauth;
 pub mod webhook;
+pub mod x;
 
 /// What to publish: the post's own text and the context a connector may add.
 #[derive(Debug, Clone)]
