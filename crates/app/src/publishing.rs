@@ -22,9 +22,13 @@ use chorus_media::{MediaVariant, ObjectKey, ObjectStore};
 use chorus_networks::publish::{
     Connector, Image, Lookup, Outbound, PublishError, Published, RetrySafety,
     bluesky::{Bluesky, Session},
+    facebook::{self, Facebook},
     http_client,
+    linkedin::{self, LinkedIn},
     mastodon::Mastodon,
+    oauth::{OAuthApp, Token},
     webhook::Webhook,
+    x::{self, X},
 };
 use chorus_store::{Db, Store, channels, posts, submissions};
 use serde::{Deserialize, Serialize};
@@ -57,10 +61,8 @@ fn credentials_context(id: ChannelId) -> String {
 /// Networks whose connector is built; the others are refused at creation with a clear message
 /// rather than accepted and failing at publish time.
 fn available(network: ChannelNetwork) -> bool {
-    matches!(
-        network,
-        ChannelNetwork::Mastodon | ChannelNetwork::Bluesky | ChannelNetwork::Webhook | ChannelNetwork::Blog
-    )
+    // Every network has its connector now; kept as the one place to switch one off.
+    ChannelNetwork::ALL.contains(&network)
 }
 
 pub async fn create_channel(app: &App, caller: &Caller, input: ChannelInput) -> Result<Channel> {
@@ -151,10 +153,26 @@ fn checked_credentials(
             }
         }
     }
-    if network == ChannelNetwork::Webhook
-        && let Some(url) = credentials.get("url").and_then(|v| v.as_str())
+    for field in network.optional_credential_fields() {
+        match given.get(*field).and_then(|v| v.as_str()).map(str::trim) {
+            Some(v) if v.len() > 4096 => {
+                p.check::<()>(Err(Invalid::new("credentials", format!("{field} is too long"))));
+            }
+            Some(v) if !v.is_empty() => {
+                credentials.insert((*field).to_owned(), v.into());
+            }
+            _ => {}
+        }
+    }
+    if let Some(at) = credentials.get("expires_at").and_then(|v| v.as_str())
+        && at.parse::<i64>().is_err()
     {
-        p.check(http_url(url, "credentials"));
+        p.check::<()>(Err(Invalid::new("credentials", "expires_at is the token's expiry in Unix seconds")));
+    }
+    for field in ["url", "token_url"] {
+        if let Some(url) = credentials.get(field).and_then(|v| v.as_str()) {
+            p.check(http_url(url, "credentials"));
+        }
     }
     credentials
 }
@@ -783,10 +801,18 @@ impl Publisher {
         let (sealed, session) = channels::secrets(db, org, channel.id).await?.context("channel secrets")?;
         let creds = open_credentials(&self.keyring, channel.id, &sealed)?;
         // A kept session that no longer opens (key rotated away) is simply made anew.
-        let session: Option<Session> = session
-            .and_then(|s| self.keyring.open(&session_context(channel.id), &s).ok())
-            .and_then(|plain| serde_json::from_slice(&plain).ok());
+        let session: Option<Vec<u8>> =
+            session.and_then(|s| self.keyring.open(&session_context(channel.id), &s).ok());
+        let kept_token = || session.as_deref().and_then(|plain| serde_json::from_slice::<Token>(plain).ok());
         let get = |k: &str| creds.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let base_url = channel.base_url.as_deref();
+        let token = || Token::from_credentials(&creds).context("the channel's access token");
+        let oauth_app = |default_token_url: String| OAuthApp {
+            token_url: Some(get("token_url")).filter(|u| !u.is_empty()).unwrap_or(default_token_url),
+            client_id: get("client_id"),
+            client_secret: get("client_secret"),
+        };
+        let now_unix = self.clock.now().unix_timestamp();
         Ok(match network {
             ChannelNetwork::Mastodon => Box::new(Mastodon::new(
                 self.http.clone(),
@@ -798,12 +824,32 @@ impl Publisher {
             }
             ChannelNetwork::Bluesky => Box::new(Bluesky::new(
                 self.http.clone(),
-                channel.base_url.as_deref().unwrap_or("https://bsky.social"),
+                base_url.unwrap_or("https://bsky.social"),
                 &get("identifier"),
                 &get("app_password"),
-                session,
+                session.as_deref().and_then(|plain| serde_json::from_slice::<Session>(plain).ok()),
             )),
-            other => anyhow::bail!("no connector for {} yet", other.label()),
+            ChannelNetwork::X => {
+                let api = base_url.unwrap_or(x::API);
+                let app = oauth_app(format!("{}/2/oauth2/token", api.trim_end_matches('/')));
+                Box::new(X::new(self.http.clone(), api, app, token()?, kept_token(), now_unix))
+            }
+            ChannelNetwork::Linkedin => Box::new(LinkedIn::new(
+                self.http.clone(),
+                base_url.unwrap_or(linkedin::API),
+                oauth_app(linkedin::TOKEN_URL.to_owned()),
+                &get("organization_id"),
+                token()?,
+                kept_token(),
+                now_unix,
+            )),
+            ChannelNetwork::Facebook => Box::new(Facebook::new(
+                self.http.clone(),
+                base_url.unwrap_or(facebook::GRAPH),
+                &get("page_id"),
+                &get("access_token"),
+            )),
+            ChannelNetwork::Blog => anyhow::bail!("the company blog publishes without a connector"),
         })
     }
 

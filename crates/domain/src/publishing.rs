@@ -74,13 +74,25 @@ impl ChannelNetwork {
     /// The credential fields a channel of this network needs (all required).
     pub fn credential_fields(self) -> &'static [&'static str] {
         match self {
-            ChannelNetwork::Mastodon | ChannelNetwork::Linkedin | ChannelNetwork::Facebook => {
-                &["access_token"]
-            }
-            ChannelNetwork::X => &["access_token"],
+            ChannelNetwork::Mastodon => &["access_token"],
+            ChannelNetwork::Linkedin => &["organization_id", "access_token"],
+            ChannelNetwork::X => &["client_id", "access_token"],
+            ChannelNetwork::Facebook => &["page_id", "access_token"],
             ChannelNetwork::Bluesky => &["identifier", "app_password"],
             ChannelNetwork::Webhook => &["url", "secret"],
             ChannelNetwork::Blog => &[],
+        }
+    }
+
+    /// Credential fields a channel may also have: what OAuth 2.0 needs to renew an access token
+    /// before it expires (a network that issues no refresh token needs a person to renew it).
+    pub fn optional_credential_fields(self) -> &'static [&'static str] {
+        match self {
+            ChannelNetwork::Linkedin => {
+                &["refresh_token", "expires_at", "client_id", "client_secret", "token_url"]
+            }
+            ChannelNetwork::X => &["refresh_token", "expires_at", "client_secret", "token_url"],
+            _ => &[],
         }
     }
 }

@@ -51,8 +51,8 @@ fn can_manage(user: &PageUser) -> bool {
 struct ChannelRow {
     id: String,
     network: String,
-    /// (field, label, input type) of the credentials, for the renewal form.
-    fields: Vec<(&'static str, &'static str, &'static str)>,
+    /// (field, label, input type, required) of the credentials, for the renewal form.
+    fields: Vec<(&'static str, &'static str, &'static str, bool)>,
     name: String,
     status: String,
     reason: String,
@@ -65,11 +65,13 @@ fn channel_row(c: Channel) -> ChannelRow {
     let network = parsed.map(|n| n.label().to_owned()).unwrap_or(c.network.clone());
     let fields = parsed
         .map(|n| {
-            n.credential_fields()
-                .iter()
-                .map(|f| {
+            let required = n.credential_fields().iter().map(|f| (f, true));
+            let optional = n.optional_credential_fields().iter().map(|f| (f, false));
+            required
+                .chain(optional)
+                .map(|(f, required)| {
                     let (label, kind) = credential_label(f);
-                    (*f, label, kind)
+                    (*f, label, kind, required)
                 })
                 .collect()
         })
@@ -123,15 +125,7 @@ async fn channels_page(
         chrome: Chrome::for_user(user, "channels").notice(notice),
         channels,
         can_manage: can_manage(user),
-        networks: [
-            ChannelNetwork::Mastodon,
-            ChannelNetwork::Bluesky,
-            ChannelNetwork::Webhook,
-            ChannelNetwork::Blog,
-        ]
-        .into_iter()
-        .map(|n| (n.as_str(), n.label()))
-        .collect(),
+        networks: ChannelNetwork::ALL.into_iter().map(|n| (n.as_str(), n.label())).collect(),
         errors,
         dead_letters: if can_manage(user) {
             chorus_app::dead_letters::list(&s.app, &user.me.caller).await?.len()
@@ -179,6 +173,20 @@ pub struct CredentialFields {
     url: String,
     #[serde(default)]
     secret: String,
+    #[serde(default)]
+    refresh_token: String,
+    #[serde(default)]
+    expires_at: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    client_secret: String,
+    #[serde(default)]
+    token_url: String,
+    #[serde(default)]
+    organization_id: String,
+    #[serde(default)]
+    page_id: String,
 }
 
 impl CredentialFields {
@@ -189,6 +197,13 @@ impl CredentialFields {
             ("app_password", self.app_password),
             ("url", self.url),
             ("secret", self.secret),
+            ("refresh_token", self.refresh_token),
+            ("expires_at", self.expires_at),
+            ("client_id", self.client_id),
+            ("client_secret", self.client_secret),
+            ("token_url", self.token_url),
+            ("organization_id", self.organization_id),
+            ("page_id", self.page_id),
         ]
         .into_iter()
         .filter(|(_, v)| !v.trim().is_empty())
@@ -205,6 +220,13 @@ fn credential_label(field: &str) -> (&'static str, &'static str) {
         "app_password" => ("App password", "password"),
         "url" => ("Webhook URL", "url"),
         "secret" => ("Signing secret", "password"),
+        "refresh_token" => ("Refresh token", "password"),
+        "expires_at" => ("Access token expires at (Unix seconds)", "text"),
+        "client_id" => ("OAuth client ID", "text"),
+        "client_secret" => ("OAuth client secret", "password"),
+        "token_url" => ("Token endpoint", "url"),
+        "organization_id" => ("Organization (page) ID", "text"),
+        "page_id" => ("Page ID", "text"),
         _ => ("Credential", "password"),
     }
 }

@@ -920,3 +920,140 @@ async fn mark_in_flight(db: &mut chorus_store::Conn, post: &str, now: time::Offs
         chorus_store::posts::transition(db, id, p.version, "publishing", &change, now).await.expect("mark")
     );
 }
+
+/// X, LinkedIn and Facebook end to end through the publish job, against strict stand-ins: one
+/// post each; X's access token is renewed before it expires and the rotated token is kept
+/// (sealed) for the next post; a refresh token the network revoked flags the channel and holds
+/// its post; Facebook's expired Page token does the same.
+#[tokio::test]
+async fn x_linkedin_and_facebook_publish_and_keep_their_tokens_fresh() {
+    use chorus_standins::{facebook, linkedin, x};
+    let w = setup().await;
+    let xs = x::start(x::Config::default()).await;
+    let li = linkedin::start(linkedin::Config::default()).await;
+    let fb = facebook::start(facebook::Config::default()).await;
+    let soon = w.t.app.now().unix_timestamp() + 60; // inside the five-minute margin
+    let on_x = w
+        .channel(json!({"network": "x", "name": "Acme on X", "base_url": xs.base_url,
+            "credentials": {"client_id": "x-client-id", "client_secret": "x-client-secret",
+                "access_token": "x-access-0", "refresh_token": "x-refresh-0", "expires_at": soon.to_string()}}))
+        .await;
+    let on_linkedin = w
+        .channel(json!({"network": "linkedin", "name": "Acme on LinkedIn", "base_url": li.api_url,
+            "credentials": {"organization_id": "2414183", "access_token": "li-access-0",
+                "refresh_token": "li-refresh-0", "client_id": "li-client-id", "client_secret": "li-client-secret",
+                "token_url": li.token_url}}))
+        .await;
+    let on_facebook = w
+        .channel(json!({"network": "facebook", "name": "Acme on Facebook", "base_url": fb.base_url,
+            "credentials": {"page_id": "104000000000001", "access_token": "fb-page-token"}}))
+        .await;
+    let (s, v) = w
+        .post(
+            &w.sam,
+            "/api/v1/channels",
+            json!({"network": "x", "name": "No id",
+        "credentials": {"access_token": "t"}}),
+        )
+        .await;
+    assert_eq!(s, 422, "X needs the OAuth client id: {v}");
+    let (s, v) = w
+        .post(
+            &w.sam,
+            "/api/v1/channels",
+            json!({"network": "x", "name": "Bad expiry",
+        "credentials": {"client_id": "c", "access_token": "t", "expires_at": "tomorrow"}}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+
+    let id = w.approved("Trail crew", "A day with the trail crew, from sunrise to the last cairn").await;
+    let mut posts = Vec::new();
+    for channel in [&on_x, &on_linkedin, &on_facebook] {
+        let (s, p) =
+            w.post(&w.sam, "/api/v1/posts", json!({"submission_id": id, "channel_id": channel})).await;
+        assert_eq!(s, 201, "{p}");
+        posts.push(p["id"].as_str().expect("id").to_owned());
+    }
+    w.t.run_jobs().await;
+    let tweets = xs.tweets();
+    assert_eq!(tweets.len(), 1, "{tweets:?}");
+    assert_eq!(tweets[0].text, "A day with the trail crew, from sunrise to the last cairn");
+    assert_eq!(li.posts().len(), 1);
+    assert_eq!(li.posts()[0].text, "A day with the trail crew, from sunrise to the last cairn");
+    assert_eq!(li.posts()[0].author, "urn:li:organization:2414183");
+    assert_eq!(fb.posts().len(), 1);
+    for (post, prefix) in posts.iter().zip([
+        "https://x.com/i/web/status/",
+        "https://www.linkedin.com/feed/update/urn:li:share:",
+        "https://www.facebook.com/",
+    ]) {
+        let (_, p) = w.get(&w.sam, &format!("/api/v1/posts/{post}")).await;
+        assert_eq!(p["status"], "published", "{p}");
+        assert!(p["external_url"].as_str().is_some_and(|u| u.starts_with(prefix)), "{p}");
+    }
+    assert_eq!(w.get(&w.eve, &format!("/api/v1/submissions/{id}")).await.1["status"], "published");
+
+    // X: renewed once before it expired; the rotated token was kept, so the next post needs no
+    // refresh (the first refresh token is spent: using it again would be refused).
+    assert_eq!(xs.journal.statuses(chorus_standins::Endpoint::Token), [200]);
+    assert_eq!(xs.used_refresh_tokens(), ["x-refresh-0"]);
+    let store = chorus_store::Store::connect(&w.t.db_url).await.expect("store");
+    let x_id: chorus_domain::ChannelId = on_x.parse::<uuid::Uuid>().expect("uuid").into();
+    let (_, session) = chorus_store::channels::secrets(&mut store.conn().await.expect("conn"), w.org, x_id)
+        .await
+        .expect("read")
+        .expect("row");
+    let session = session.expect("the renewed token is kept");
+    assert!(
+        !String::from_utf8_lossy(&session).contains(&xs.access_token()),
+        "kept sealed, not in plain text"
+    );
+    let next = w.approved("Second", "Back at the depot").await;
+    w.t.clock.advance(time::Duration::hours(2));
+    let (_, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": next, "channel_id": on_x})).await;
+    w.t.run_jobs().await;
+    assert_eq!(
+        w.get(&w.sam, &format!("/api/v1/posts/{}", p["id"].as_str().expect("id"))).await.1["status"],
+        "published"
+    );
+    assert_eq!(xs.tweets().len(), 2);
+
+    // A revoked refresh token: the channel needs attention and the post is held.
+    xs.revoke_refresh_token();
+    xs.expire_access_tokens();
+    let third = w.approved("Third", "Held until X is reconnected").await;
+    w.t.clock.advance(time::Duration::hours(2));
+    let (_, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": third, "channel_id": on_x})).await;
+    w.t.run_jobs().await;
+    assert_eq!(
+        w.get(&w.sam, &format!("/api/v1/posts/{}", p["id"].as_str().expect("id"))).await.1["status"],
+        "scheduled"
+    );
+    let (_, channels) = w.get(&w.sam, "/api/v1/channels").await;
+    let status_of = |id: &str| {
+        channels["items"].as_array().expect("items").iter().find(|c| c["id"] == id).expect("channel")["status"].clone()
+    };
+    assert_eq!(status_of(&on_x), "needs_attention");
+    assert_eq!(xs.tweets().len(), 2, "nothing posted with dead credentials");
+
+    // Facebook's Page token expired: flagged and held the same way.
+    fb.expire_page_token();
+    let fourth = w.approved("Fourth", "Held until the Page token is renewed").await;
+    w.t.clock.advance(time::Duration::hours(2));
+    let (_, p) =
+        w.post(&w.sam, "/api/v1/posts", json!({"submission_id": fourth, "channel_id": on_facebook})).await;
+    w.t.run_jobs().await;
+    assert_eq!(
+        w.get(&w.sam, &format!("/api/v1/posts/{}", p["id"].as_str().expect("id"))).await.1["status"],
+        "scheduled"
+    );
+    let (_, channels) = w.get(&w.sam, "/api/v1/channels").await;
+    let flagged = channels["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["id"] == on_facebook.as_str())
+        .cloned();
+    assert_eq!(flagged.expect("channel")["status"], "needs_attention");
+}
