@@ -928,11 +928,7 @@ async fn record_published(
     if !posts::transition(db, post.id, version, PostStatus::Published.as_str(), &change, now).await? {
         return Ok(false);
     }
-    let all = posts::of_submission(db, post.org_id, post.submission_id).await?;
-    let out = all
-        .iter()
-        .filter(|p| p.status != PostStatus::Cancelled.as_str())
-        .all(|p| p.status == PostStatus::Published.as_str());
+    let out = posts::not_out_of_submission(db, post.org_id, post.submission_id).await? == 0;
     if out
         && let Some(s) = submissions::get(db, post.org_id, post.submission_id).await?
         && s.status == Status::Scheduled

@@ -97,6 +97,8 @@ type DeadFn = Arc<dyn Fn(String, String) -> BoxFuture + Send + Sync>;
 pub struct Registry {
     handlers: HashMap<&'static str, HandlerFn>,
     dead: HashMap<&'static str, DeadFn>,
+    /// The priority levels of the registered kinds, highest first (claims go level by level).
+    priorities: Vec<i32>,
 }
 
 impl Registry {
@@ -129,6 +131,10 @@ impl Registry {
         Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
         let handler = Arc::new(handler);
+        if !self.priorities.contains(&J::PRIORITY) {
+            self.priorities.push(J::PRIORITY);
+            self.priorities.sort_unstable_by(|a, b| b.cmp(a));
+        }
         self.handlers.insert(
             J::KIND,
             Arc::new(move |payload: String| {
@@ -255,7 +261,9 @@ impl Queue {
         let now = self.clock.now();
         let lease_until = now + self.config.lease;
         let mut tx = self.store.tx().await.context("begin claim")?;
-        let batch = sql::claim(&mut tx, now, lease_until, limit).await.context("claim jobs")?;
+        let batch = sql::claim(&mut tx, now, lease_until, limit, &self.registry.priorities)
+            .await
+            .context("claim jobs")?;
         tx.commit().await.context("commit claim")?;
         Ok(batch)
     }

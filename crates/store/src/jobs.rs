@@ -54,38 +54,107 @@ pub struct Claimed {
     pub lease_token: Uuid,
 }
 
-/// Claims up to `limit` due jobs (queued and due, or running with an expired lease).
+/// Claims up to `limit` due jobs: queued ones that are due, highest priority first, then jobs
+/// whose lease expired (their worker died).
+///
+/// `priorities` lists the priority levels in use, highest first. Each level is claimed with its
+/// own index range scan (`jobs_claim_idx`: state, priority, run_at, id), which stops as soon as
+/// the batch is full: a backlog of ten thousand due jobs costs a claim no more than an empty
+/// queue does, and jobs scheduled for later are never read. A last pass catches queued jobs of
+/// any other priority (a kind whose priority changed in a newer release).
 pub async fn claim(
     tx: &mut Tx,
     now: OffsetDateTime,
     lease_until: OffsetDateTime,
     limit: i64,
+    priorities: &[i32],
 ) -> Result<Vec<Claimed>> {
     // PostgreSQL: SKIP LOCKED lets concurrent workers claim disjoint jobs without waiting.
-    const PG: &str = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
-         attempts = attempts + 1, updated_at = $3 where id in (select id from jobs \
-         where (state = 'queued' and run_at <= $3) or (state = 'running' and lease_until < $3) \
-         order by priority desc, run_at, id limit $4 for update skip locked) \
-         returning id, org_id, kind, payload, attempts, max_attempts";
     // SQLite has no SKIP LOCKED; the transaction began with BEGIN IMMEDIATE, which serializes claimers.
-    const SQLITE: &str = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
-         attempts = attempts + 1, updated_at = $3 where id in (select id from jobs \
-         where (state = 'queued' and run_at <= $3) or (state = 'running' and lease_until < $3) \
-         order by priority desc, run_at, id limit $4) \
-         returning id, org_id, kind, payload, attempts, max_attempts";
-    let sql = match tx.backend() {
-        Backend::Postgres => PG,
-        Backend::Sqlite => SQLITE,
+    let lock = match tx.backend() {
+        Backend::Postgres => " for update skip locked",
+        Backend::Sqlite => "",
     };
+    let set = "update jobs set state = 'running', lease_until = $1, lease_token = $2, \
+         attempts = attempts + 1, updated_at = $3 where id in";
+    let returning = "returning id, org_id, kind, payload, attempts, max_attempts";
+    let at_level = format!(
+        "{set} (select id from jobs where state = 'queued' and priority = $5 and run_at <= $3 \
+         order by run_at, id limit $4{lock}) {returning}"
+    );
+    let other_levels = format!(
+        "{set} (select id from jobs where state = 'queued' and run_at <= $3 and priority <> all($5) \
+         order by priority desc, run_at, id limit $4{lock}) {returning}"
+    );
+    let expired = format!(
+        "{set} (select id from jobs where state = 'running' and lease_until < $3 \
+         order by lease_until, id limit $4{lock}) {returning}"
+    );
     let token = Uuid::now_v7();
-    type Row = (Uuid, Option<Uuid>, String, String, i64, i64);
-    let rows: Vec<Row> = run!(tx, |c| sqlx::query_as(sql)
-        .bind(to_millis(lease_until))
-        .bind(token)
-        .bind(to_millis(now))
-        .bind(limit)
-        .fetch_all(c)
-        .await)?;
+    let mut claimed = Vec::new();
+    let mut remaining = limit;
+    let mut stages: Vec<(&str, Option<i32>)> =
+        priorities.iter().map(|p| (at_level.as_str(), Some(*p))).collect();
+    stages.push((other_levels.as_str(), None));
+    stages.push((expired.as_str(), None));
+    for (sql, level) in stages {
+        if remaining <= 0 {
+            break;
+        }
+        let rows = claim_stage(tx, sql, level, priorities, token, now, lease_until, remaining).await?;
+        remaining -= i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        claimed.extend(rows);
+    }
+    Ok(claimed)
+}
+
+type ClaimRow = (Uuid, Option<Uuid>, String, String, i64, i64);
+
+#[allow(clippy::too_many_arguments)]
+async fn claim_stage(
+    tx: &mut Tx,
+    sql: &str,
+    level: Option<i32>,
+    priorities: &[i32],
+    token: Uuid,
+    now: OffsetDateTime,
+    lease_until: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<Claimed>> {
+    let rows: Vec<ClaimRow> = match tx.ex() {
+        crate::Ex::Postgres(c) => {
+            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(to_millis(lease_until))
+                .bind(token)
+                .bind(to_millis(now))
+                .bind(limit);
+            let q = if sql.contains("$5") {
+                match level {
+                    Some(p) => q.bind(p),
+                    None => q.bind(priorities.to_vec()),
+                }
+            } else {
+                q
+            };
+            q.fetch_all(c).await?
+        }
+        crate::Ex::Sqlite(c) => {
+            // SQLite has no arrays: `<> all($5)` becomes `not in (…)` over the literal levels
+            // (integers from the registry, never user input).
+            let list = priorities.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            let sql = sql.replace("<> all($5)", &format!("not in ({list})"));
+            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(to_millis(lease_until))
+                .bind(token)
+                .bind(to_millis(now))
+                .bind(limit);
+            let q = match level {
+                Some(p) => q.bind(p),
+                None => q,
+            };
+            q.fetch_all(c).await?
+        }
+    };
     Ok(rows
         .into_iter()
         .map(|(id, org, kind, payload, attempts, max_attempts)| Claimed {
@@ -149,13 +218,6 @@ pub async fn fail(
         .await
         .map(|r| r.rows_affected()))?;
     Ok(done == 1)
-}
-
-/// The earliest time a queued job becomes due, for the runner's sleep.
-pub async fn next_run_at(db: &mut impl Db) -> Result<Option<OffsetDateTime>> {
-    const SQL: &str = "select min(run_at) from jobs where state = 'queued'";
-    let at: Option<i64> = run!(db, |c| sqlx::query_scalar(SQL).fetch_one(c).await)?;
-    Ok(at.map(from_millis))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

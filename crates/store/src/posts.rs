@@ -272,3 +272,10 @@ pub async fn count_by_status(db: &mut impl Db, org: OrgId) -> Result<Vec<(String
     const SQL: &str = "select status, count(*) from posts where org_id = $1 group by status order by status";
     Ok(run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await)?)
 }
+
+/// How many of a submission's posts are not out yet (neither published nor cancelled).
+pub async fn not_out_of_submission(db: &mut impl Db, org: OrgId, submission: SubmissionId) -> Result<i64> {
+    const SQL: &str = "select count(*) from posts where org_id = $1 and submission_id = $2 \
+         and status not in ('published', 'cancelled')";
+    Ok(run!(db, |c| sqlx::query_scalar(SQL).bind(org.0).bind(submission.0).fetch_one(c).await)?)
+}

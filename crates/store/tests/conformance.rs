@@ -225,7 +225,7 @@ async fn jobs_are_claimed_once_fenced_retried_and_dead_lettered() {
         let store = store.clone();
         async move {
             let mut tx = store.tx().await.expect("tx");
-            let batch = jobs::claim(&mut tx, at, at + Duration::seconds(30), 10).await.expect("claim");
+            let batch = jobs::claim(&mut tx, at, at + Duration::seconds(30), 10, &[0]).await.expect("claim");
             tx.commit().await.expect("commit");
             batch
         }
@@ -280,12 +280,17 @@ async fn among_due_jobs_the_higher_priority_runs_first() {
     enqueue("preview", t0 - Duration::minutes(5), 0).await;
     enqueue("publish", t0 - Duration::minutes(1), 10).await;
     enqueue("later", t0 + Duration::minutes(1), 100).await;
+    enqueue("stray", t0 - Duration::minutes(9), 3).await; // a level the registry does not list
     let mut order = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         let mut tx = store.tx().await.expect("tx");
-        let batch = jobs::claim(&mut tx, t0, t0 + Duration::seconds(30), 1).await.expect("claim");
+        let batch = jobs::claim(&mut tx, t0, t0 + Duration::seconds(30), 1, &[10, 0]).await.expect("claim");
         tx.commit().await.expect("commit");
         order.extend(batch.into_iter().map(|j| j.kind));
     }
-    assert_eq!(order, ["publish", "preview"], "due jobs by priority; a job not yet due waits");
+    assert_eq!(
+        order,
+        ["publish", "preview", "stray"],
+        "due jobs by priority, level by level, then any other level; a job not yet due waits"
+    );
 }
