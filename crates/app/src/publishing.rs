@@ -219,6 +219,140 @@ pub async fn renew_credentials(
     Ok(channel)
 }
 
+// ---- Connecting a Mastodon account by OAuth -------------------------------------------------------
+
+/// A connection waiting for the person to approve Chorus on their instance. Kept sealed in a
+/// short-lived cookie in their browser (so any instance can finish it), never in the database.
+#[derive(Serialize, Deserialize)]
+struct PendingConnect {
+    state: String,
+    org: uuid::Uuid,
+    user: uuid::Uuid,
+    name: String,
+    instance: String,
+    app: chorus_networks::publish::mastodon::RegisteredApp,
+    expires_at: i64,
+}
+
+const CONNECT_CONTEXT: &str = "mastodon-connect";
+/// How long the person has to approve Chorus on their instance.
+pub const CONNECT_MINUTES: i64 = 15;
+
+/// Where to send the person, and what to keep in their browser until they come back.
+pub struct MastodonConnect {
+    pub authorize_url: String,
+    pub pending: String,
+}
+
+fn connect_redirect_uri(app: &App) -> String {
+    format!("{}/channels/connect/mastodon/callback", app.config.base_url.trim_end_matches('/'))
+}
+
+/// Registers Chorus on the instance and prepares the approval step.
+pub async fn start_mastodon_connect(
+    app: &App,
+    caller: &Caller,
+    name: &str,
+    instance: &str,
+) -> Result<MastodonConnect> {
+    authorize(&caller.actor, Action::ManageChannels)?;
+    let name = name.trim();
+    let instance = instance.trim().trim_end_matches('/');
+    let mut p = Problems::default();
+    if name.is_empty() || name.chars().count() > 100 {
+        p.check::<()>(Err(Invalid::new("name", "is required (at most 100 characters)")));
+    }
+    p.check(http_url(instance, "base_url"));
+    p.finish()?;
+    let user = caller.actor.user_id.ok_or(Error::Unauthenticated("connecting an account needs a person"))?;
+    let http = http_client(Duration::from_secs(15)).context("build an HTTP client")?;
+    let redirect_uri = connect_redirect_uri(app);
+    let registered =
+        chorus_networks::publish::mastodon::register_app(&http, instance, &redirect_uri).await.map_err(
+            |e| Invalid::new("base_url", format!("could not register Chorus with that instance ({e})")),
+        )?;
+    let state = crate::security::random_token();
+    let authorize_url = chorus_networks::publish::mastodon::authorize_url(
+        instance,
+        &registered.client_id,
+        &redirect_uri,
+        &state,
+    );
+    let pending = PendingConnect {
+        state,
+        org: caller.org_id().0,
+        user: user.0,
+        name: name.to_owned(),
+        instance: instance.to_owned(),
+        app: registered,
+        expires_at: (app.now() + time::Duration::minutes(CONNECT_MINUTES)).unix_timestamp(),
+    };
+    let plain = serde_json::to_vec(&pending).context("pending connection as JSON")?;
+    let sealed = app.config.secrets.seal(CONNECT_CONTEXT, &plain);
+    use base64::Engine as _;
+    Ok(MastodonConnect {
+        authorize_url,
+        pending: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed),
+    })
+}
+
+/// The person came back from their instance with a code: the account becomes a channel.
+pub async fn finish_mastodon_connect(
+    app: &App,
+    caller: &Caller,
+    pending: &str,
+    state: &str,
+    code: &str,
+) -> Result<Channel> {
+    authorize(&caller.actor, Action::ManageChannels)?;
+    use base64::Engine as _;
+    let expired = || Error::Gone("this connection attempt has expired; start again from the channels page");
+    let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(pending).map_err(|_| expired())?;
+    let plain = app.config.secrets.open(CONNECT_CONTEXT, &sealed).map_err(|_| expired())?;
+    let pending: PendingConnect = serde_json::from_slice(&plain).map_err(|_| expired())?;
+    let same_person =
+        caller.actor.user_id.is_some_and(|u| u.0 == pending.user) && caller.org_id().0 == pending.org;
+    if pending.expires_at < app.now().unix_timestamp()
+        || !same_person
+        || !crate::security::constant_time_eq(pending.state.as_bytes(), state.as_bytes())
+    {
+        return Err(expired());
+    }
+    let http = http_client(Duration::from_secs(15)).context("build an HTTP client")?;
+    let redirect_uri = connect_redirect_uri(app);
+    let refused = |e: PublishError| Error::Conflict(format!("the instance did not give Chorus access: {e}"));
+    let token = chorus_networks::publish::mastodon::exchange_code(
+        &http,
+        &pending.instance,
+        &pending.app,
+        code,
+        &redirect_uri,
+    )
+    .await
+    .map_err(refused)?;
+    let account = chorus_networks::publish::mastodon::verify_credentials(&http, &pending.instance, &token)
+        .await
+        .map_err(refused)?;
+    let mut credentials = serde_json::Map::new();
+    credentials.insert("access_token".into(), token.into());
+    credentials.insert("client_id".into(), pending.app.client_id.into());
+    credentials.insert("client_secret".into(), pending.app.client_secret.into());
+    let channel = create_channel(
+        app,
+        caller,
+        ChannelInput {
+            network: ChannelNetwork::Mastodon.as_str().into(),
+            name: pending.name,
+            base_url: Some(pending.instance),
+            credentials,
+            cadence: None,
+        },
+    )
+    .await?;
+    tracing::info!(channel = %channel.id, account = %account.acct, "Connected a Mastodon account");
+    Ok(channel)
+}
+
 fn http_url(s: &str, field: &'static str) -> std::result::Result<(), Invalid> {
     match url::Url::parse(s) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),

@@ -12,6 +12,11 @@ pub fn random_token() -> String {
     hex(&bytes)
 }
 
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// SHA-256 as hex: how sessions, tokens and links are stored. The secrets are 256-bit random
 /// values, so a fast hash is enough (no dictionary to attack, unlike passwords).
 pub fn sha256_hex(data: &str) -> String {

@@ -92,6 +92,8 @@ impl ChannelNetwork {
                 &["refresh_token", "expires_at", "client_id", "client_secret", "token_url"]
             }
             ChannelNetwork::X => &["refresh_token", "expires_at", "client_secret", "token_url"],
+            // Kept from "Connect with Mastodon" (the app Chorus registered on the instance).
+            ChannelNetwork::Mastodon => &["client_id", "client_secret"],
             _ => &[],
         }
     }

@@ -7,7 +7,13 @@
 //! - `POST /api/v1/statuses`: a Bearer token; JSON with a non-empty `status` of at most 500
 //!   characters unless `media_ids` are given; only media ids this instance issued; and the
 //!   `Idempotency-Key` header: a repeat with a key already seen answers the first status instead
-//!   of posting twice (Mastodon keeps keys for an hour; this stand-in keeps them for its life).
+//!   of posting twice (Mastodon keeps keys for an hour; this stand-in keeps them for its life);
+//! - connecting an account (<https://docs.joinmastodon.org/client/token/>): `POST /api/v1/apps`
+//!   (form: `client_name`, `redirect_uris`, `scopes`) → `client_id`/`client_secret`;
+//!   `GET /oauth/authorize` checks the client and redirect URI and, standing in for the person
+//!   pressing "Authorize", redirects back at once with `code` and `state`; `POST /oauth/token`
+//!   (`grant_type=authorization_code`, the code once, the same client and redirect URI) → an
+//!   access token this instance then accepts; `GET /api/v1/accounts/verify_credentials`.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -24,7 +30,12 @@ use crate::Shared;
 
 #[derive(Default)]
 struct Recorded {
-    token: String,
+    /// Tokens accepted as `Authorization: Bearer …` (the first one given, and any issued).
+    tokens: Vec<String>,
+    /// Registered apps: (client_id, client_secret, redirect_uri).
+    apps: Vec<(String, String, String)>,
+    /// Authorization codes not yet exchanged: (code, client_id, redirect_uri).
+    codes: Vec<(String, String, String)>,
     /// Every request to `/api/v1/statuses`, as (status answered, JSON body).
     requests: Vec<(u16, Value)>,
     /// Statuses created, in order, with the idempotency key each was created under.
@@ -48,10 +59,14 @@ impl Mastodon {
     /// An instance that accepts `Authorization: Bearer {token}`.
     pub async fn start(token: &str) -> Self {
         let state = Shared::<Recorded>::default();
-        state.lock().token = token.to_owned();
+        state.lock().tokens.push(token.to_owned());
         let router = Router::new()
             .route("/api/v1/statuses", post(create_status))
             .route("/api/v2/media", post(upload_media))
+            .route("/api/v1/apps", post(register_app))
+            .route("/oauth/authorize", axum::routing::get(authorize))
+            .route("/oauth/token", post(issue_token))
+            .route("/api/v1/accounts/verify_credentials", axum::routing::get(verify_credentials))
             .with_state(state.clone());
         Self { base: crate::serve(router).await, state }
     }
@@ -87,7 +102,91 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 fn authorized(rec: &Recorded, headers: &HeaderMap) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {}", rec.token))
+    let given =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    given.is_some_and(|t| rec.tokens.iter().any(|k| k == t))
+}
+
+type Form = axum::extract::Form<HashMap<String, String>>;
+
+async fn register_app(State(state): State<Shared<Recorded>>, axum::extract::Form(f): Form) -> Response {
+    let (Some(_name), Some(redirect), Some(scopes)) =
+        (f.get("client_name"), f.get("redirect_uris"), f.get("scopes"))
+    else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Validation failed: Name can't be blank, Redirect URI can't be blank",
+        );
+    };
+    if !scopes
+        .split(' ')
+        .all(|s| ["read", "write", "write:statuses", "write:media", "read:accounts"].contains(&s))
+    {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "Validation failed: Scopes are invalid");
+    }
+    let mut rec = state.lock();
+    let n = rec.apps.len() + 1;
+    let (id, secret) = (format!("client-{n}"), format!("secret-{n}"));
+    rec.apps.push((id.clone(), secret.clone(), redirect.clone()));
+    Json(json!({"id": n.to_string(), "name": "Chorus", "redirect_uri": redirect, "client_id": id,
+        "client_secret": secret, "scopes": scopes.split(' ').collect::<Vec<_>>()}))
+    .into_response()
+}
+
+async fn authorize(
+    State(state): State<Shared<Recorded>>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let mut rec = state.lock();
+    let client = q.get("client_id").cloned().unwrap_or_default();
+    let redirect = q.get("redirect_uri").cloned().unwrap_or_default();
+    let known = rec.apps.iter().any(|(id, _, uri)| *id == client && *uri == redirect);
+    if !known || q.get("response_type").map(String::as_str) != Some("code") {
+        return (StatusCode::BAD_REQUEST, "The redirect uri included is not valid.").into_response();
+    }
+    let code = format!("code-{}", rec.codes.len() + 1);
+    rec.codes.push((code.clone(), client, redirect.clone()));
+    let state_param = q.get("state").cloned().unwrap_or_default();
+    let sep = if redirect.contains('?') { '&' } else { '?' };
+    let location = format!("{redirect}{sep}code={code}&state={state_param}");
+    (StatusCode::FOUND, [("location", location)]).into_response()
+}
+
+async fn issue_token(State(state): State<Shared<Recorded>>, axum::extract::Form(f): Form) -> Response {
+    let mut rec = state.lock();
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let invalid_grant = || {
+        (StatusCode::BAD_REQUEST, Json(json!({"error": "invalid_grant",
+            "error_description": "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."})))
+        .into_response()
+    };
+    let client_ok =
+        rec.apps.iter().any(|(id, secret, _)| *id == get("client_id") && *secret == get("client_secret"));
+    if !client_ok {
+        return (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_client"}))).into_response();
+    }
+    if get("grant_type") != "authorization_code" {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "unsupported_grant_type"}))).into_response();
+    }
+    let Some(i) = rec
+        .codes
+        .iter()
+        .position(|(c, id, uri)| *c == get("code") && *id == get("client_id") && *uri == get("redirect_uri"))
+    else {
+        return invalid_grant();
+    };
+    rec.codes.remove(i); // a code works once
+    let token = format!("issued-token-{}", rec.tokens.len());
+    rec.tokens.push(token.clone());
+    Json(json!({"access_token": token, "token_type": "Bearer", "scope": get("scope"), "created_at": 1_700_000_000})).into_response()
+}
+
+async fn verify_credentials(State(state): State<Shared<Recorded>>, headers: HeaderMap) -> Response {
+    if !authorized(&state.lock(), &headers) {
+        return error(StatusCode::UNAUTHORIZED, "The access token is invalid");
+    }
+    Json(json!({"id": "1", "username": "acme", "acct": "acme", "url": "https://social.example/@acme"}))
+        .into_response()
 }
 
 async fn create_status(State(state): State<Shared<Recorded>>, headers: HeaderMap, body: String) -> Response {

@@ -4,6 +4,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 pub const SESSION: &str = "chorus_session";
 pub const CSRF: &str = "chorus_csrf";
+/// A Mastodon connection waiting for the person to come back from their instance (sealed).
+pub const CONNECT: &str = "chorus_connect";
 
 /// The value of a cookie in the request, if present.
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

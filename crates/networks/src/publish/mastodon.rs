@@ -100,3 +100,98 @@ impl Connector for Mastodon {
         Ok(Lookup::CannotTell)
     }
 }
+
+// ---- Connecting an account: app registration and OAuth 2.0 --------------------------------------
+// <https://docs.joinmastodon.org/client/token/> and <https://docs.joinmastodon.org/methods/apps/>:
+// register an application on the instance, send the person to `/oauth/authorize`, exchange the
+// code they come back with for a token, and check it with `verify_credentials`.
+
+/// What Chorus asks for: posting statuses and media, and reading who the account is.
+pub const SCOPES: &str = "write:statuses write:media read:accounts";
+
+/// The application Chorus registered on an instance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct RegisteredApp {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The account a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Account {
+    pub acct: String,
+    pub url: Option<String>,
+}
+
+/// `POST /api/v1/apps`: registers Chorus on the instance for this redirect URI.
+pub async fn register_app(
+    client: &reqwest::Client,
+    base_url: &str,
+    redirect_uri: &str,
+) -> Result<RegisteredApp, PublishError> {
+    let response = client
+        .post(format!("{}/api/v1/apps", base(base_url)))
+        .form(&[("client_name", "Chorus"), ("redirect_uris", redirect_uri), ("scopes", SCOPES)])
+        .send()
+        .await
+        .map_err(|e| transport_error(&e))?;
+    read(response).await
+}
+
+/// Where to send the person to approve Chorus on their instance.
+pub fn authorize_url(base_url: &str, client_id: &str, redirect_uri: &str, state: &str) -> String {
+    let mut url = url::Url::parse(&format!("{}/oauth/authorize", base(base_url)))
+        .unwrap_or_else(|_| url::Url::parse("https://invalid.invalid/oauth/authorize").expect("a valid URL"));
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("scope", SCOPES)
+        .append_pair("state", state);
+    url.into()
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+}
+
+/// `POST /oauth/token` with the authorization code: the account's access token.
+pub async fn exchange_code(
+    client: &reqwest::Client,
+    base_url: &str,
+    app: &RegisteredApp,
+    code: &str,
+    redirect_uri: &str,
+) -> Result<String, PublishError> {
+    let response = client
+        .post(format!("{}/oauth/token", base(base_url)))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("client_id", app.client_id.as_str()),
+            ("client_secret", app.client_secret.as_str()),
+            ("redirect_uri", redirect_uri),
+            ("scope", SCOPES),
+        ])
+        .send()
+        .await
+        .map_err(|e| transport_error(&e))?;
+    let answer: TokenAnswer = read(response).await?;
+    Ok(answer.access_token)
+}
+
+/// `GET /api/v1/accounts/verify_credentials`: whose token this is.
+pub async fn verify_credentials(
+    client: &reqwest::Client,
+    base_url: &str,
+    access_token: &str,
+) -> Result<Account, PublishError> {
+    let response = client
+        .get(format!("{}/api/v1/accounts/verify_credentials", base(base_url)))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .map_err(|e| transport_error(&e))?;
+    read(response).await
+}

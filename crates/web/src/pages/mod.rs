@@ -83,6 +83,8 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/cancel", post(publish::cancel))
         .route("/posts/{id}/confirm", post(publish::confirm))
         .route("/channels/{id}/credentials", post(publish::renew_credentials))
+        .route("/channels/connect/mastodon", post(publish::connect_mastodon))
+        .route("/channels/connect/mastodon/callback", get(publish::connect_mastodon_callback))
         .route("/jobs", get(publish::jobs))
         .route("/jobs/{id}/retry", post(publish::retry_job))
         .route("/blog/{slug}", get(blog_index_or_feed))
@@ -164,6 +166,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "rescheduled" => "Moved.",
         "cancelled" => "Taken off the calendar.",
         "confirmed" => "Recorded as published.",
+        "connected" => "Connected. Chorus can now post on that account.",
         "renewed" => {
             "Credentials renewed. The channel is active again, and the posts it held are on their way."
         }

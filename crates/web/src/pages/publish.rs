@@ -143,6 +143,82 @@ pub async fn channels(
     Ok(channels_page(&s, &user, vec![], q.notice.as_deref()).await?.into_response())
 }
 
+#[derive(serde::Deserialize)]
+pub struct ConnectForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    base_url: String,
+}
+
+/// "Connect with Mastodon": registers Chorus on the instance and sends the person there to
+/// approve it; what to finish with is kept, sealed, in a short-lived cookie.
+pub async fn connect_mastodon(
+    State(s): State<AppState>,
+    user: PageUser,
+    PageForm(f): PageForm<ConnectForm>,
+) -> Result<Response, PageError> {
+    match publishing::start_mastodon_connect(&s.app, &user.me.caller, &f.name, &f.base_url).await {
+        Ok(connect) => {
+            let max_age = publishing::CONNECT_MINUTES * 60;
+            let cookie = crate::cookies::set(
+                crate::cookies::CONNECT,
+                &connect.pending,
+                Some(max_age),
+                "Lax",
+                s.web.secure_cookies,
+            );
+            let mut res = Redirect::to(&connect.authorize_url).into_response();
+            res.headers_mut().insert(axum::http::header::SET_COOKIE, cookie);
+            Ok(res)
+        }
+        Err(e @ Error::Invalid(_)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, channels_page(&s, &user, form_errors(e)?, None).await?)
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ConnectCallback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// The person is back from their instance: with a code, the account becomes a channel.
+pub async fn connect_mastodon_callback(
+    State(s): State<AppState>,
+    user: PageUser,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<ConnectCallback>,
+) -> Result<Response, PageError> {
+    let clear = crate::cookies::set(crate::cookies::CONNECT, "", Some(0), "Lax", s.web.secure_cookies);
+    let pending = crate::cookies::get(&headers, crate::cookies::CONNECT).unwrap_or_default().to_owned();
+    let result = match (q.code, q.state, q.error) {
+        (_, _, Some(_)) | (None, _, _) | (_, None, _) => Err(Error::Conflict(
+            "the instance did not give Chorus access (it was declined or cancelled)".into(),
+        )),
+        (Some(code), Some(state), None) => {
+            publishing::finish_mastodon_connect(&s.app, &user.me.caller, &pending, &state, &code).await
+        }
+    };
+    let mut res = match result {
+        Ok(_) => Redirect::to("/channels?notice=connected").into_response(),
+        Err(e @ (Error::Conflict(_) | Error::Invalid(_))) => {
+            (StatusCode::CONFLICT, channels_page(&s, &user, form_errors(e)?, None).await?).into_response()
+        }
+        Err(Error::Gone(message)) => {
+            let errors = vec![FormError { field: "request".into(), message: message.into() }];
+            (StatusCode::GONE, channels_page(&s, &user, errors, None).await?).into_response()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    res.headers_mut().insert(axum::http::header::SET_COOKIE, clear);
+    Ok(res)
+}
+
 /// New credentials for a channel; the posts it held go out.
 pub async fn renew_credentials(
     State(s): State<AppState>,

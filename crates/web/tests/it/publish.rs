@@ -1057,3 +1057,100 @@ async fn x_linkedin_and_facebook_publish_and_keep_their_tokens_fresh() {
         .cloned();
     assert_eq!(flagged.expect("channel")["status"], "needs_attention");
 }
+
+/// "Connect with Mastodon": Chorus registers itself on the instance, the person approves it
+/// there, and comes back with the channel added; the code is exchanged once, the flow is bound
+/// to the person's browser, and the new token posts.
+#[tokio::test]
+async fn a_mastodon_account_is_connected_by_oauth_without_copying_tokens() {
+    let w = setup().await;
+    let instance = Mastodon::start("not-the-one-chorus-gets").await;
+    let browser = w.t.sign_in("sam@acme.test", PASSWORD).await;
+    let page = browser.get(w.t.url("/channels")).send().await.expect("GET").text().await.expect("body");
+    assert!(page.contains("Connect with Mastodon"), "{page}");
+    let csrf = chorus_testkit::csrf_of(&page);
+
+    // A bad instance address is a readable error, not a 500.
+    let res = browser
+        .post(w.t.url("/channels/connect/mastodon"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Nowhere"), ("base_url", "http://127.0.0.1:9")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("body").contains("could not register Chorus with that instance"));
+
+    let res = browser
+        .post(w.t.url("/channels/connect/mastodon"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Acme on Mastodon"), ("base_url", instance.base.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 303);
+    let authorize = res.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(
+        authorize
+            .starts_with(&format!("{}/oauth/authorize?response_type=code&client_id=client-1", instance.base))
+    );
+    let redirect_uri = format!("{}/channels/connect/mastodon/callback", w.t.base);
+    assert!(authorize.contains(&format!("redirect_uri={}", urlencode(&redirect_uri))), "{authorize}");
+    let pending = res.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+    assert!(pending.starts_with("chorus_connect=") && pending.contains("HttpOnly"), "{pending}");
+
+    // The person approves on the instance, which sends them back with a code.
+    let no_redirects =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let back = no_redirects.get(&authorize).send().await.expect("GET authorize");
+    assert_eq!(back.status(), 302);
+    let callback = back.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(callback.starts_with(&redirect_uri), "{callback}");
+
+    // A forged state is refused, and so is someone else's browser (no pending cookie).
+    let forged = callback.replace("state=", "state=0");
+    let res = browser.get(&forged).send().await.expect("GET");
+    assert_eq!(res.status(), 410);
+    let eve = w.t.sign_in("eve@acme.test", PASSWORD).await;
+    assert_eq!(eve.get(&callback).send().await.expect("GET").status(), 403, "employees cannot add channels");
+
+    // The forged attempt cleared the pending cookie: this browser must start again, so a new
+    // attempt is made and approved.
+    let res = browser
+        .post(w.t.url("/channels/connect/mastodon"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Acme on Mastodon"), ("base_url", instance.base.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    let authorize = res.headers()["location"].to_str().expect("ascii").to_owned();
+    let back = no_redirects.get(&authorize).send().await.expect("GET authorize");
+    let callback = back.headers()["location"].to_str().expect("ascii").to_owned();
+    let res = browser.get(&callback).send().await.expect("GET callback");
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/channels?notice=connected");
+
+    let (_, channels) = w.get(&w.sam, "/api/v1/channels").await;
+    let items = channels["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{channels}");
+    assert_eq!(items[0]["network"], "mastodon");
+    assert_eq!(items[0]["base_url"], instance.base.as_str());
+    assert!(!channels.to_string().contains("issued-token"), "the token never comes back");
+
+    // The issued token posts.
+    let id = w.approved("Connected", "Posted with the token Chorus obtained itself").await;
+    let channel = items[0]["id"].as_str().expect("id");
+    let (_, p) = w.post(&w.sam, "/api/v1/posts", json!({"submission_id": id, "channel_id": channel})).await;
+    w.t.run_jobs().await;
+    assert_eq!(
+        w.get(&w.sam, &format!("/api/v1/posts/{}", p["id"].as_str().expect("id"))).await.1["status"],
+        "published"
+    );
+    assert_eq!(instance.statuses().len(), 1);
+
+    // Coming back again with the same code does nothing (the cookie is gone, the code used).
+    let res = browser.get(&callback).send().await.expect("GET");
+    assert_eq!(res.status(), 410);
+    assert_eq!(w.get(&w.sam, "/api/v1/channels").await.1["items"].as_array().expect("items").len(), 1);
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).expect("encode").trim_start_matches('=').to_owned()
+}
