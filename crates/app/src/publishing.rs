@@ -384,6 +384,8 @@ pub struct PostInput {
     pub text: Option<String>,
     /// `None`: the channel's next free slot.
     pub scheduled_at: Option<OffsetDateTime>,
+    /// Which of the submission's images to carry; `None`: all of them.
+    pub media_ids: Option<Vec<uuid::Uuid>>,
 }
 
 /// Posts may be placed from now on; a little slack covers the time a form takes to send.
@@ -445,6 +447,17 @@ pub async fn create_post(app: &App, caller: &Caller, input: PostInput) -> Result
             .into());
         }
     }
+    if let Some(chosen) = &input.media_ids {
+        let images: Vec<uuid::Uuid> = chorus_store::media::of_submission(&mut tx, org, submission.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.class == "image")
+            .map(|m| m.id.0)
+            .collect();
+        if chosen.iter().any(|m| !images.contains(m)) {
+            return Err(Invalid::new("media_ids", "may only name images of this submission").into());
+        }
+    }
     let cadence = cadence_of(&channel);
     let taken =
         posts::taken_slots(&mut tx, channel.id, now - time::Duration::days(2), far_future(now), None).await?;
@@ -472,6 +485,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: PostInput) -> Result
             text: &text,
             scheduled_at,
             created_by: caller.actor.user_id,
+            media: input.media_ids.as_deref(),
         },
         now,
     )
@@ -495,6 +509,57 @@ pub async fn create_post(app: &App, caller: &Caller, input: PostInput) -> Result
     tx.commit().await?;
     app.queue.wake();
     Ok(post)
+}
+
+/// What a post of a submission would look like on one channel, before it is scheduled.
+#[derive(Debug, Clone)]
+pub struct PostPreview {
+    pub channel: Channel,
+    /// The caption, shortened to fit the network.
+    pub text: String,
+    /// Its length as the network counts it, and the network's limit (`None`: no limit).
+    pub length: usize,
+    pub limit: Option<usize>,
+    /// The network's name for what it counts ("characters", "graphemes", …), for the label.
+    pub counted_as: Option<&'static str>,
+}
+
+/// A preview per channel of how the submission would go out (for the scheduling forms).
+pub async fn previews(app: &App, caller: &Caller, id: SubmissionId) -> Result<Vec<PostPreview>> {
+    authorize(&caller.actor, Action::SchedulePosts)?;
+    let org = caller.org_id();
+    let mut db = app.store.conn().await?;
+    let submission = submissions::get(&mut db, org, id).await?.ok_or(Error::NotFound)?;
+    let settings =
+        chorus_domain::settings::OrgSettings::from_json(&chorus_store::settings::get(&mut db, org).await?);
+    let limits = Limits::default().with_mastodon(settings.mastodon_limit);
+    let caption = caption_for_post(&submission.body, submission.link.as_deref());
+    let mut out = Vec::new();
+    for channel in channels::list(&mut db, org).await? {
+        let Ok(network) = channel.network.parse::<ChannelNetwork>() else { continue };
+        let preview = match network.counted_as() {
+            Some(n) => {
+                let text = fit(&caption, n, &limits);
+                let length = measure(n, &text, &limits);
+                PostPreview {
+                    channel,
+                    length: length.length,
+                    limit: Some(length.limit),
+                    counted_as: Some(n.label()),
+                    text,
+                }
+            }
+            None => PostPreview {
+                channel,
+                length: caption.chars().count(),
+                limit: None,
+                counted_as: None,
+                text: caption.clone(),
+            },
+        };
+        out.push(preview);
+    }
+    Ok(out)
 }
 
 /// The cadence guard's verdict as a use-case error, naming the channel.
@@ -1026,7 +1091,8 @@ impl Publisher {
             submissions::get(db, post.org_id, post.submission_id).await?.context("the post's submission")?;
         let mut images = Vec::new();
         for m in chorus_store::media::of_submission(db, post.org_id, post.submission_id).await? {
-            if m.class != "image" {
+            let chosen = post.media.as_ref().is_none_or(|ids| ids.contains(&m.id.0));
+            if m.class != "image" || !chosen {
                 continue;
             }
             let key = ObjectKey::for_media(post.org_id.0, m.id.0, MediaVariant::Original, &m.extension);

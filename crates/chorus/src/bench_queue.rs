@@ -188,6 +188,7 @@ pub async fn drain(database_url: Option<String>, args: DrainArgs) -> anyhow::Res
                 submission_id: *submission,
                 channel_id: channel.id,
                 text: None,
+                media_ids: None,
                 scheduled_at: Some(at),
             };
             chorus_app::publishing::create_post(&app, &caller, input).await.map_err(super::cli_error)?;

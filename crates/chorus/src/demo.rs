@@ -264,6 +264,7 @@ async fn content(app: &App, org: OrgId) -> anyhow::Result<()> {
         submission_id: submission,
         channel_id: channel,
         text: None,
+        media_ids: None,
         scheduled_at: None,
     };
     publishing::create_post(app, &sam, post(story.submission.id, blog.id)).await.map_err(err)?;

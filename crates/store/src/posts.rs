@@ -29,6 +29,8 @@ pub struct Post {
     pub last_error: Option<String>,
     pub published_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    /// The images it carries (media ids); `None`: every image of the submission.
+    pub media: Option<Vec<Uuid>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -51,6 +53,7 @@ struct Row {
     last_error: Option<String>,
     published_at: Option<i64>,
     created_at: i64,
+    media: Option<String>,
 }
 
 impl From<Row> for Post {
@@ -74,6 +77,7 @@ impl From<Row> for Post {
             last_error: r.last_error,
             published_at: r.published_at.map(from_millis),
             created_at: from_millis(r.created_at),
+            media: r.media.and_then(|m| serde_json::from_str(&m).ok()),
         }
     }
 }
@@ -84,7 +88,7 @@ macro_rules! post_sql {
             "select p.id, p.org_id, p.submission_id, s.title as submission_title, p.channel_id, \
              c.name as channel_name, c.network, p.text, p.status, p.scheduled_at, p.version, \
              p.attempt_started_at, p.attempts, p.external_id, p.external_url, p.last_error, \
-             p.published_at, p.created_at \
+             p.published_at, p.created_at, p.media \
              from posts p join submissions s on s.id = p.submission_id join channels c on c.id = p.channel_id ",
             $tail
         )
@@ -98,11 +102,15 @@ pub struct NewPost<'a> {
     pub text: &'a str,
     pub scheduled_at: OffsetDateTime,
     pub created_by: Option<UserId>,
+    /// `None`: every image of the submission.
+    pub media: Option<&'a [Uuid]>,
 }
 
 pub async fn insert(db: &mut impl Db, org: OrgId, p: &NewPost<'_>, now: OffsetDateTime) -> Result<()> {
     const SQL: &str = "insert into posts (id, org_id, submission_id, channel_id, text, status, scheduled_at, \
-         version, created_by, created_at, updated_at) values ($1, $2, $3, $4, $5, 'scheduled', $6, 1, $7, $8, $8)";
+         version, created_by, created_at, updated_at, media) \
+         values ($1, $2, $3, $4, $5, 'scheduled', $6, 1, $7, $8, $8, $9)";
+    let media = p.media.map(|m| serde_json::to_string(m).unwrap_or_else(|_| "[]".into()));
     run!(db, |c| sqlx::query(SQL)
         .bind(p.id.0)
         .bind(org.0)
@@ -112,6 +120,7 @@ pub async fn insert(db: &mut impl Db, org: OrgId, p: &NewPost<'_>, now: OffsetDa
         .bind(to_millis(p.scheduled_at))
         .bind(p.created_by.map(|u| u.0))
         .bind(to_millis(now))
+        .bind(media.as_deref())
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;

@@ -122,6 +122,8 @@ pub struct PostDto {
     pub external_url: Option<String>,
     pub last_error: Option<String>,
     pub published_at: Option<String>,
+    /// The images it carries; absent: every image of the submission.
+    pub media_ids: Option<Vec<Uuid>>,
 }
 
 impl From<Post> for PostDto {
@@ -141,6 +143,7 @@ impl From<Post> for PostDto {
             external_url: p.external_url,
             last_error: p.last_error,
             published_at: p.published_at.map(rfc3339),
+            media_ids: p.media,
         }
     }
 }
@@ -162,6 +165,9 @@ pub struct CreatePost {
     /// RFC 3339; absent: the channel's next free slot.
     #[serde(default)]
     pub scheduled_at: Option<String>,
+    /// Which of the submission's images the post carries; absent: all of them.
+    #[serde(default)]
+    pub media_ids: Option<Vec<Uuid>>,
 }
 
 /// Places approved content on a channel. A time that breaks the channel's cadence guard is
@@ -178,6 +184,7 @@ pub async fn create_post(
         submission_id: SubmissionId::from(b.submission_id),
         channel_id: ChannelId::from(b.channel_id),
         text: b.text,
+        media_ids: b.media_ids,
         scheduled_at: parse_time(&b.scheduled_at, "scheduled_at")?,
     };
     let p = publishing::create_post(&s.app, &me.caller, input).await?;

@@ -309,8 +309,8 @@ async fn show_page(
     let revisions = submissions::revisions(&s.app, caller, id).await?;
     let transitions = submissions::transitions(&s.app, caller, id).await?;
     let comments = submissions::comments(&s.app, caller, id).await?;
-    let publish = super::publish::panel(s, user, id).await?;
-    let can_publish = !publish.channels.is_empty()
+    let publish = super::publish::panel(s, user, id, &media).await?;
+    let can_publish = !publish.previews.is_empty()
         && matches!(
             submission.status,
             chorus_domain::submission::Status::Approved

@@ -563,25 +563,50 @@ async fn refused(s: &AppState, user: &PageUser, e: Error) -> Result<Response, Pa
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-#[derive(serde::Deserialize)]
+/// The scheduling form. Read as name/value pairs because the image checkboxes repeat a name.
+#[derive(Default)]
 pub struct SchedulePostForm {
-    #[serde(default)]
     submission_id: String,
-    #[serde(default)]
     channel_id: String,
-    #[serde(default)]
     scheduled_at: String,
-    #[serde(default)]
     text: String,
+    /// The form offered image choices (so none ticked means no images).
+    choose_media: bool,
+    media: Vec<String>,
+}
+
+impl SchedulePostForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut f = Self::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "submission_id" => f.submission_id = v,
+                "channel_id" => f.channel_id = v,
+                "scheduled_at" => f.scheduled_at = v,
+                "text" => f.text = v,
+                "choose_media" => f.choose_media = true,
+                "media" => f.media.push(v),
+                _ => {}
+            }
+        }
+        f
+    }
 }
 
 pub async fn create_post(
     State(s): State<AppState>,
     user: PageUser,
-    PageForm(f): PageForm<SchedulePostForm>,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    let f = SchedulePostForm::from_pairs(pairs);
     let bad = |field: &'static str| Error::from(chorus_domain::Invalid::new(field, "is missing"));
     let result = async {
+        let media_ids = if f.choose_media {
+            let ids: Option<Vec<uuid::Uuid>> = f.media.iter().map(|m| m.parse().ok()).collect();
+            Some(ids.ok_or_else(|| bad("media"))?)
+        } else {
+            None
+        };
         let submission_id: SubmissionId =
             f.submission_id.parse::<uuid::Uuid>().map_err(|_| bad("submission_id"))?.into();
         let channel_id: ChannelId = f.channel_id.parse::<uuid::Uuid>().map_err(|_| bad("channel"))?.into();
@@ -596,7 +621,7 @@ pub async fn create_post(
         publishing::create_post(
             &s.app,
             &user.me.caller,
-            PostInput { submission_id, channel_id, text, scheduled_at },
+            PostInput { submission_id, channel_id, text, scheduled_at, media_ids },
         )
         .await
     }
@@ -733,37 +758,88 @@ pub async fn retry_job(
     }
 }
 
-/// For the submission page: where it can be posted, and where it is.
+/// A channel as the scheduling form shows it: the post pre-filled and previewed.
+pub struct PreviewCard {
+    pub channel_id: String,
+    pub channel: String,
+    pub network: &'static str,
+    pub text: String,
+    /// "212 of 280, as X counts", or empty when the network has no limit.
+    pub count: String,
+}
+
+/// One of the submission's images, to tick for a post.
+pub struct ImageChoice {
+    pub id: String,
+    pub src: String,
+    pub alt: String,
+}
+
+/// A post already placed, with what it says and carries.
+pub struct PlacedPost {
+    pub channel: String,
+    pub status: String,
+    pub at: String,
+    pub url: String,
+    pub text: String,
+    /// Image sources it carries.
+    pub images: Vec<String>,
+}
+
+/// For the submission page: a pre-filled, previewed form per channel, and the posts placed.
 pub struct PublishPanel {
-    pub channels: Vec<(String, String)>,
-    pub posts: Vec<(String, String, String, String)>,
+    pub previews: Vec<PreviewCard>,
+    pub images: Vec<ImageChoice>,
+    pub posts: Vec<PlacedPost>,
 }
 
 pub async fn panel(
     s: &AppState,
     user: &PageUser,
     submission: SubmissionId,
+    media: &[chorus_app::media::Media],
 ) -> Result<PublishPanel, PageError> {
-    let channels = if can_manage(user) {
-        publishing::channels(&s.app, &user.me.caller)
+    let previews = if can_manage(user) {
+        publishing::previews(&s.app, &user.me.caller, submission)
             .await?
             .into_iter()
-            .map(|c| (c.id.0.to_string(), c.name))
+            .map(|p| PreviewCard {
+                channel_id: p.channel.id.0.to_string(),
+                network: p.channel.network.parse::<ChannelNetwork>().map_or("", |n| n.label()),
+                channel: p.channel.name,
+                count: match (p.limit, p.counted_as) {
+                    (Some(limit), Some(network)) => format!("{} of {limit}, as {network} counts", p.length),
+                    _ => String::new(),
+                },
+                text: p.text,
+            })
             .collect()
     } else {
         vec![]
     };
+    let src = |m: &chorus_app::media::Media| {
+        format!("/media/{}{}", m.id.0, if m.thumbnail_mime.is_some() { "?thumb=1" } else { "" })
+    };
+    let images: Vec<ImageChoice> = media
+        .iter()
+        .filter(|m| m.class == "image")
+        .map(|m| ImageChoice { id: m.id.0.to_string(), src: src(m), alt: m.filename.clone() })
+        .collect();
     let posts = publishing::posts_of_submission(&s.app, &user.me.caller, submission)
         .await?
         .into_iter()
-        .map(|p| {
-            (
-                p.channel_name,
-                p.status,
-                p.scheduled_at.format(&Rfc3339).unwrap_or_default(),
-                p.external_url.unwrap_or_default(),
-            )
+        .map(|p| PlacedPost {
+            images: images
+                .iter()
+                .filter(|i| p.media.as_ref().is_none_or(|ids| ids.iter().any(|id| id.to_string() == i.id)))
+                .map(|i| i.src.clone())
+                .collect(),
+            channel: p.channel_name,
+            status: p.status,
+            at: p.scheduled_at.format(&Rfc3339).unwrap_or_default(),
+            url: p.external_url.unwrap_or_default(),
+            text: p.text,
         })
         .collect();
-    Ok(PublishPanel { channels, posts })
+    Ok(PublishPanel { previews, images, posts })
 }

@@ -1154,3 +1154,146 @@ async fn a_mastodon_account_is_connected_by_oauth_without_copying_tokens() {
 fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).expect("encode").trim_start_matches('=').to_owned()
 }
+
+/// The submission page offers a form per channel, pre-filled with the caption shortened as that
+/// network counts it, with the images to tick; each post carries only the images chosen for it.
+#[tokio::test]
+async fn each_channel_gets_a_previewed_post_with_its_own_images() {
+    let w = setup().await;
+    let mastodon = Mastodon::start(MASTODON_TOKEN).await;
+    let xs = chorus_standins::x::start(chorus_standins::x::Config::default()).await;
+    let on_mastodon = w
+        .channel(json!({"network": "mastodon", "name": "Acme social", "base_url": mastodon.base,
+            "credentials": {"access_token": MASTODON_TOKEN}}))
+        .await;
+    w.channel(json!({"network": "x", "name": "Acme on X", "base_url": xs.base_url,
+        "credentials": {"client_id": "x-client-id", "access_token": "x-access-0"}}))
+        .await;
+
+    // A photo whose caption is too long for X.
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image::RgbImage::from_pixel(64, 48, image::Rgb([30, 120, 60])))
+        .expect("encode");
+    let part =
+        reqwest::multipart::Part::bytes(jpeg).file_name("trail.jpg").mime_str("image/jpeg").expect("mime");
+    let media: Value = w
+        .api
+        .post(w.t.url("/api/v1/media"))
+        .bearer_auth(&w.eve)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+    let media_id = media["id"].as_str().expect("media id").to_owned();
+    let caption = "The trail crew rebuilt the Kestrel Creek footbridge this week: forty planks, two new \
+        handrails and a ramp so that wheelchairs and strollers can cross at last. Thank you to everyone \
+        who carried timber up the valley, and to the neighbours who brought soup. Come and walk it this \
+        weekend: the path from the car park is signposted, and the crew will be there on Saturday.";
+    let (s, draft) = w
+        .post(
+            &w.eve,
+            "/api/v1/submissions",
+            json!({"kind": "photo", "title": "Footbridge", "body": caption,
+            "media_ids": [media_id]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{draft}");
+    let id = draft["id"].as_str().expect("id").to_owned();
+    w.post(&w.eve, &format!("/api/v1/submissions/{id}/submit"), json!({})).await;
+    let (s, v) = w
+        .post(
+            &w.sam,
+            &format!("/api/v1/submissions/{id}/decision"),
+            json!({"decision": "approve", "comment": ""}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+
+    let browser = w.t.sign_in("sam@acme.test", PASSWORD).await;
+    let page = browser
+        .get(w.t.url(&format!("/submissions/{id}")))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("aria-label=\"Post on Acme on X\"")
+            && page.contains("aria-label=\"Post on Acme social\"")
+    );
+    assert!(page.contains("as X counts"), "the X form says how long the text is: {page}");
+    let x_form = page.split("aria-label=\"Post on Acme on X\"").nth(1).expect("X form");
+    let x_text = x_form
+        .split("name=\"text\" rows=\"4\">")
+        .nth(1)
+        .expect("textarea")
+        .split("</textarea>")
+        .next()
+        .expect("end");
+    assert!(x_text.chars().count() <= 280 && x_text.ends_with('…'), "shortened for X: {x_text}");
+    assert!(page.contains(&format!("name=\"media\" value=\"{media_id}\" checked")), "{page}");
+
+    // Scheduled from the Mastodon form with the image unticked: the status carries no media.
+    let csrf = chorus_testkit::csrf_of(&page);
+    let res = browser
+        .post(w.t.url("/posts"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("submission_id", id.as_str()),
+            ("channel_id", on_mastodon.as_str()),
+            ("text", "Our new footbridge is open"),
+            ("choose_media", "1"),
+            ("scheduled_at", ""),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 303);
+    // And through the API with the image chosen, on a second Mastodon channel.
+    let second = w
+        .channel(json!({"network": "mastodon", "name": "Acme social two", "base_url": mastodon.base,
+            "credentials": {"access_token": MASTODON_TOKEN}}))
+        .await;
+    let (s, p) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": id, "channel_id": second, "media_ids": [media_id]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    assert_eq!(p["media_ids"], json!([media_id]));
+    let (s, v) = w
+        .post(
+            &w.sam,
+            "/api/v1/posts",
+            json!({"submission_id": id, "channel_id": second,
+            "media_ids": [uuid::Uuid::now_v7()]}),
+        )
+        .await;
+    assert_eq!(s, 422, "only the submission's own images: {v}");
+    w.t.clock.advance(time::Duration::days(1));
+    w.t.run_jobs().await;
+    let statuses = mastodon.statuses();
+    assert_eq!(statuses.len(), 2, "{statuses:?}");
+    let carrying: Vec<usize> =
+        statuses.iter().map(|s| s["media_attachments"].as_array().map_or(0, Vec::len)).collect();
+    assert_eq!(carrying, [0, 1], "the first without its image, the second with it");
+    let page = browser
+        .get(w.t.url(&format!("/submissions/{id}")))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("<blockquote>Our new footbridge is open</blockquote>"),
+        "each post previewed: {page}"
+    );
+}
