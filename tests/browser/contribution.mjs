@@ -11,7 +11,9 @@
 //      with the bulk form; only then does it reach Sam (social team), who approves it from its
 //      page; Marcus finds it in the library by a word of the caption;
 //   4. on the idea board a vote counts once: a new voter adds exactly one, a second vote (and
-//      Elena's, who voted when the demo was seeded) changes nothing.
+//      Elena's, who voted when the demo was seeded) changes nothing;
+//   5. the editor checks guidelines while typing and autosaves;
+//   6. on a laptop, Sam drags the demo's scheduled post to another day on the calendar.
 // Screenshots: contribution-*.png next to this file.
 //
 // Usage:  npm install && node contribution.mjs
@@ -251,9 +253,12 @@ function watch(page, who) {
   });
 }
 
+// A laptop-sized screen with a mouse, for dragging on the calendar.
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+
 // A fresh phone (browser context) for one person, signed in.
-async function signIn(person) {
-  const context = await browser.newContext(PHONE);
+async function signIn(person, device = PHONE) {
+  const context = await browser.newContext(device);
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
   const page = await context.newPage();
@@ -261,10 +266,11 @@ async function signIn(person) {
   await page.goto(`${base}/login`);
   await page.getByLabel('E-mail', { exact: true }).fill(person.email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).tap();
+  const signInButton = page.getByRole('button', { name: 'Sign in', exact: true });
+  await (device.hasTouch ? signInButton.tap() : signInButton.click());
   await page.waitForURL((url) => url.pathname !== '/login');
   await page.getByRole('button', { name: 'Sign out' }).waitFor({ state: 'attached' });
-  ok(`${person.name} signed in on a phone-sized screen (${PHONE.viewport.width}×${PHONE.viewport.height})`);
+  ok(`${person.name} signed in on a ${device === PHONE ? 'phone' : 'laptop'}-sized screen (${device.viewport.width}×${device.viewport.height})`);
   return { context, page };
 }
 
@@ -573,6 +579,36 @@ async function main() {
   const saved = await page.locator('#body').inputValue();
   expect(saved.endsWith(addition.trim()), `after a reload the typed text is there ("…${saved.slice(-30)}")`);
 
+  // 6. With JavaScript on: the social team drags a scheduled post to another day on the
+  // calendar; the post's own "Move" form is submitted, so the server applies the same checks.
+  log('step 6: drag a post to another day on the calendar');
+  const samDesk = await signIn(SAM, DESKTOP);
+  page = samDesk.page;
+  let post = null;
+  for (const months of [0, 1]) {
+    const first = new Date();
+    first.setUTCDate(1);
+    first.setUTCMonth(first.getUTCMonth() + months);
+    await page.goto(`${base}/calendar?view=month&start=${first.toISOString().slice(0, 10)}`);
+    post = page.locator('.post[draggable="true"]').first();
+    if ((await post.count()) > 0) break;
+  }
+  expect((await post.count()) > 0, 'the calendar shows the demo\'s scheduled team-chat post, draggable');
+  const postId = await post.getAttribute('data-post');
+  const time = await post.getAttribute('data-time');
+  const from = await post.evaluate((el) => el.closest('td').dataset.date);
+  const to = await page.evaluate((day) => {
+    const cells = [...document.querySelectorAll('td[data-date]')];
+    const i = cells.findIndex((c) => c.dataset.date === day);
+    return (cells[i + 1] || cells[i - 1]).dataset.date;
+  }, from);
+  await post.dragTo(page.locator(`td[data-date="${to}"]`));
+  await page.waitForURL((url) => url.search.includes('notice=rescheduled'));
+  await notice(page, 'Moved.');
+  const moved = page.locator(`#post-${postId}`);
+  expect((await moved.evaluate((el) => el.closest('td').dataset.date)) === to, `the post moved from ${from} to ${to}`);
+  expect((await moved.getAttribute('data-time')) === time, `at the same time of day (${time} UTC)`);
+
   expect(problems.length === 0, `no page errors or failed requests${problems.length ? `, got:\n  ${problems.join('\n  ')}` : ''}`);
 }
 
@@ -582,7 +618,7 @@ try {
   await cleanup();
   clearTimeout(watchdog);
   console.log(`${checked.length} checks in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log('PASS: browser contribution test (phone: photo submit, lead + team review, library, idea vote)');
+  console.log('PASS: browser contribution test (phone: photo submit, lead + team review, library, idea vote; editor; calendar drag)');
   console.log('1 passed, 0 failed');
   process.exit(0);
 } catch (err) {

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::show))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/editor.js", get(editor_script))
+        .route("/assets/calendar.js", get(calendar_script))
         .route("/setup", get(auth::setup_form).post(auth::setup))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -106,7 +107,15 @@ async fn stylesheet() -> Response {
 }
 
 async fn editor_script() -> Response {
-    let mut res = include_str!("../../assets/editor.js").into_response();
+    script(include_str!("../../assets/editor.js"))
+}
+
+async fn calendar_script() -> Response {
+    script(include_str!("../../assets/calendar.js"))
+}
+
+fn script(body: &'static str) -> Response {
+    let mut res = body.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));

@@ -400,6 +400,8 @@ fn post_row(p: Post) -> PostRow {
 }
 
 struct Day {
+    /// `YYYY-MM-DD`, for dropping a dragged post on it.
+    date: String,
     label: String,
     today: bool,
     in_month: bool,
@@ -460,6 +462,7 @@ async fn calendar_page(
         .map(|i| {
             let d = first + Duration::days(i);
             Day {
+                date: d.to_string(),
                 label: if month {
                     d.day().to_string()
                 } else {
