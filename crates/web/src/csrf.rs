@@ -19,7 +19,7 @@ use axum::{
 pub struct CsrfToken(pub String);
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    chorus_app::security::constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 fn refuse() -> Response {

@@ -80,6 +80,24 @@ impl World {
         id
     }
 
+    /// Uploads an image as Eve; returns its media id.
+    async fn upload(&self, bytes: Vec<u8>, name: &str, mime: &str) -> String {
+        let part =
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime");
+        let media: Value = self
+            .api
+            .post(self.t.url("/api/v1/media"))
+            .bearer_auth(&self.eve)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .expect("upload")
+            .json()
+            .await
+            .expect("json");
+        media["id"].as_str().expect("media id").to_owned()
+    }
+
     async fn channel(&self, body: Value) -> String {
         let (s, v) = self.post(&self.sam, "/api/v1/channels", body).await;
         assert_eq!(s, 201, "{v}");
@@ -706,26 +724,14 @@ async fn bluesky_posts_with_facets_and_an_image_are_accepted_by_the_real_pds() {
         img.write_to(&mut out, image::ImageFormat::Png).expect("png");
         out.into_inner()
     };
-    let part =
-        reqwest::multipart::Part::bytes(png).file_name("grid.png").mime_str("image/png").expect("mime");
-    let media: Value = w
-        .api
-        .post(w.t.url("/api/v1/media"))
-        .bearer_auth(&w.eve)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .expect("upload")
-        .json()
-        .await
-        .expect("json");
+    let media_id = w.upload(png, "grid.png", "image/png").await;
     let caption =
         "Grüße from the depot 👋 #OpenDay with @bob.test — details: https://example.com/open-day?x=1";
     let (s, draft) = w
         .post(
             &w.eve,
             "/api/v1/submissions",
-            json!({"kind": "photo", "title": "Open day", "body": caption, "media_ids": [media["id"]]}),
+            json!({"kind": "photo", "title": "Open day", "body": caption, "media_ids": [media_id]}),
         )
         .await;
     assert_eq!(s, 201, "{draft}");
@@ -1175,20 +1181,7 @@ async fn each_channel_gets_a_previewed_post_with_its_own_images() {
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
         .encode_image(&image::RgbImage::from_pixel(64, 48, image::Rgb([30, 120, 60])))
         .expect("encode");
-    let part =
-        reqwest::multipart::Part::bytes(jpeg).file_name("trail.jpg").mime_str("image/jpeg").expect("mime");
-    let media: Value = w
-        .api
-        .post(w.t.url("/api/v1/media"))
-        .bearer_auth(&w.eve)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .expect("upload")
-        .json()
-        .await
-        .expect("json");
-    let media_id = media["id"].as_str().expect("media id").to_owned();
+    let media_id = w.upload(jpeg, "trail.jpg", "image/jpeg").await;
     let caption = "The trail crew rebuilt the Kestrel Creek footbridge this week: forty planks, two new \
         handrails and a ramp so that wheelchairs and strollers can cross at last. Thank you to everyone \
         who carried timber up the valley, and to the neighbours who brought soup. Come and walk it this \
