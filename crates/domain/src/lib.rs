@@ -5,6 +5,7 @@
 //! as the sign-in throttle. The other crates parse at their edges into these types and then trust
 //! them.
 
+pub mod amplify;
 pub mod cadence;
 pub mod clock;
 pub mod error;
