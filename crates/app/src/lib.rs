@@ -4,6 +4,7 @@
 //! check with domain rules, then persist (and enqueue follow-up jobs) in one transaction and
 //! write the audit record in that same transaction.
 
+pub mod amplify;
 pub mod audit;
 pub mod campaigns;
 pub mod dead_letters;
@@ -58,6 +59,8 @@ pub struct Config {
     /// The keys that seal network credentials (see `secrets`). `Config::new` makes a
     /// throw-away one; the binary loads the real keyring.
     pub secrets: secrets::Keyring,
+    /// How long a click may wait before it is written (what a crash can lose at most).
+    pub click_flush: std::time::Duration,
 }
 
 impl Config {
@@ -74,6 +77,7 @@ impl Config {
             media_limits: chorus_media::Limits::default(),
             previews: chorus_networks::preview::PreviewPolicy::default(),
             secrets: secrets::Keyring::ephemeral(),
+            click_flush: std::time::Duration::from_millis(100),
         }
     }
 }
@@ -88,6 +92,10 @@ pub struct App {
     /// Where uploaded files live (a folder by default; S3 later).
     pub media: Arc<dyn chorus_media::ObjectStore>,
     pub config: Arc<Config>,
+    /// Tracked links served from memory, and the clicks written behind them.
+    pub links: Arc<amplify::LinkCache>,
+    pub clicks: Arc<amplify::ClickWriter>,
+    pub visitor_keys: Arc<amplify::VisitorKeys>,
 }
 
 impl App {
@@ -113,7 +121,18 @@ impl App {
             Err(e) => tracing::error!(error = %format!("{e:#}"), "Publishing is off: no HTTP client"),
         }
         let queue = Queue::new(store.clone(), Arc::clone(&clock), registry, config.jobs);
-        Self { store, clock, mailer, queue, media, config: Arc::new(config) }
+        let clicks = Arc::new(amplify::ClickWriter::start(store.clone(), config.click_flush));
+        Self {
+            store,
+            clock,
+            mailer,
+            queue,
+            media,
+            config: Arc::new(config),
+            links: Arc::default(),
+            clicks,
+            visitor_keys: Arc::default(),
+        }
     }
 
     pub fn now(&self) -> time::OffsetDateTime {

@@ -412,6 +412,11 @@ pub async fn step(
     let mut tx = app.store.tx().await?;
     let d = step_in(&mut tx, app, caller, id, step, comment, expected_version, now).await?;
     tx.commit().await?;
+    if matches!(step, Step::Archive | Step::Withdraw) {
+        // Tracked links to it stop redirecting at once on this instance (others within the
+        // link cache's lifetime).
+        app.links.clear();
+    }
     Ok(d)
 }
 

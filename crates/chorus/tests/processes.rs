@@ -468,3 +468,78 @@ async fn a_worker_killed_mid_publish_leaves_exactly_one_post_on_each_network() {
     server.stop();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Issue 5, acceptance 2: clicks accepted by the redirect are all written across a graceful stop
+/// (SIGTERM), even though they are written in the background in batches.
+#[tokio::test]
+async fn every_accepted_click_is_written_before_a_graceful_stop() {
+    use serde_json::json;
+    const N: usize = 400;
+    let (_db, url) = TestDb::fresh().await.expect("database");
+    let dir = std::env::temp_dir().join(format!("chorus-clicks-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let data = dir.to_str().expect("utf-8 path");
+    let with_data = |args: &[&str]| -> Vec<String> {
+        args.iter().copied().chain(["--data-dir", data]).map(str::to_owned).collect()
+    };
+    chorus(&url, &with_data(&["migrate"]));
+    chorus(&url, &with_data(&["org", "create", "--name", "Click Co"]));
+    let mut tokens = Vec::new();
+    for (email, role) in [("sam@click.test", "social"), ("eve@click.test", "employee")] {
+        chorus(
+            &url,
+            &with_data(&[
+                "user", "add", "--org", "click-co", "--email", email, "--name", email, "--role", role,
+            ]),
+        );
+        let (token, _) =
+            chorus(&url, &with_data(&["token", "create", "--org", "click-co", "--email", email]));
+        tokens.push(token.trim().to_owned());
+    }
+    let (sam, eve) = (tokens[0].clone(), tokens[1].clone());
+    // A long flush interval: the clicks are certainly still queued when SIGTERM arrives.
+    let server = Server::start_with(&url, Some(data), &["--click-flush-ms", "5000"]).await;
+    let api = reqwest::Client::new();
+    let post = |token: &str, path: &str, body: serde_json::Value| {
+        let req = api.post(format!("{}{path}", server.base)).bearer_auth(token.to_owned()).json(&body);
+        async move { req.send().await.expect("POST").json::<serde_json::Value>().await.expect("JSON") }
+    };
+    let idea = post(
+        &eve,
+        "/api/v1/submissions",
+        json!({"kind": "article", "title": "Open day",
+        "body": "Saturday", "link": "https://example.com/open-day"}),
+    )
+    .await;
+    let id = idea["id"].as_str().expect("id").to_owned();
+    post(&eve, &format!("/api/v1/submissions/{id}/submit"), json!({})).await;
+    post(&sam, &format!("/api/v1/submissions/{id}/decision"), json!({"decision": "approve", "comment": ""}))
+        .await;
+    let share = post(&eve, "/api/v1/shares", json!({"submission_id": id, "network": "bluesky"})).await;
+    let link = share["url"].as_str().expect("url").to_owned();
+
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let mut clicks = tokio::task::JoinSet::new();
+    for i in 0..N {
+        let (raw, link) = (raw.clone(), link.clone());
+        clicks.spawn(async move {
+            let ua = format!("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/140.0 visitor-{i}");
+            raw.get(&link).header("user-agent", ua).send().await.expect("click").status().as_u16()
+        });
+    }
+    while let Some(status) = clicks.join_next().await {
+        assert_eq!(status.expect("task"), 302);
+    }
+    server.stop(); // SIGTERM, and a clean exit
+
+    let store = chorus_store::Store::connect(&url).await.expect("store");
+    let mut db = store.conn().await.expect("conn");
+    let org = chorus_store::admin::org_by_slug(&mut db, "click-co").await.expect("org").expect("org");
+    let far = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let totals = chorus_store::shares::totals(&mut db, org.id, far - time::Duration::days(2), far)
+        .await
+        .expect("totals");
+    assert_eq!(totals.human_clicks, N as i64, "every accepted click was written before the process ended");
+    assert_eq!(totals.unique_visitors, N as i64, "one visitor per user agent");
+    let _ = std::fs::remove_dir_all(dir);
+}

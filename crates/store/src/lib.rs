@@ -28,6 +28,7 @@ pub mod media;
 pub mod notifications;
 pub mod posts;
 pub mod settings;
+pub mod shares;
 pub mod submissions;
 pub mod tokens;
 pub mod users;

@@ -1,6 +1,7 @@
 //! `/api/v1`: JSON, `Authorization: Bearer <token>`, problem+json errors, cursor pagination,
 //! and the OpenAPI 3.1 document generated from these handlers.
 
+mod amplify;
 mod contrib;
 mod dto;
 mod publish;
@@ -91,6 +92,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish::dead_letters))
         .routes(routes!(publish::retry_job))
         .routes(routes!(publish::calendar_ics))
+        .routes(routes!(amplify::my_shares, amplify::create_share))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

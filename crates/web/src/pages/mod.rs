@@ -88,6 +88,7 @@ pub fn routes() -> Router<AppState> {
         .route("/channels/connect/mastodon/callback", get(publish::connect_mastodon_callback))
         .route("/jobs", get(publish::jobs))
         .route("/jobs/{id}/retry", post(publish::retry_job))
+        .route("/s/{code}", get(follow_link))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
 }
@@ -235,6 +236,56 @@ struct ErrorPage<'a> {
 pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
     let page = ErrorPage { chrome: Chrome::default(), heading, message };
     (status, page).into_response()
+}
+
+/// `GET /s/{code}`: a tracked link. Public, answered from memory; the click is written in the
+/// background. HEAD requests (link checkers) are answered but not counted.
+async fn follow_link(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    method: axum::http::Method,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let header = |name: header::HeaderName| {
+        parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(512).collect::<String>())
+    };
+    let ctx = chorus_app::amplify::ClickContext {
+        user_agent: header(header::USER_AGENT).unwrap_or_default(),
+        referer: header(header::REFERER),
+        client_addr: crate::extract::client_addr(&parts, &s),
+        count: method == axum::http::Method::GET,
+    };
+    match chorus_app::amplify::follow(&s.app, &code, ctx).await {
+        Ok(chorus_app::amplify::Resolution::Redirect(to)) => {
+            let mut res = StatusCode::FOUND.into_response();
+            if let Ok(location) = HeaderValue::from_str(&to) {
+                res.headers_mut().insert(header::LOCATION, location);
+            }
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            res.headers_mut()
+                .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer-when-downgrade"));
+            res
+        }
+        Ok(chorus_app::amplify::Resolution::Withdrawn) => error_page(
+            StatusCode::GONE,
+            "This content was withdrawn",
+            "The company took down what this link pointed to. Nothing is lost on your side.",
+        ),
+        Ok(chorus_app::amplify::Resolution::NotFound) => error_page(
+            StatusCode::NOT_FOUND,
+            "This link leads nowhere",
+            "Check that it was copied whole. Links shared by our people look like /s/ followed by ten letters and digits.",
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "Could not follow a tracked link");
+            error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Try again in a moment",
+                "This link could not be followed just now.",
+            )
+        }
+    }
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server on a random port, driven over HTTP, on SQLite — and on
 //! PostgreSQL when CHORUS_TEST_DATABASE_URL is set.
 
+mod amplify;
 mod api;
 mod authz;
 mod contrib;

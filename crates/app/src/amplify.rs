@@ -1,0 +1,412 @@
+//! Amplification: employees share approved content through tracked links (SPEC §2 steps 6–7).
+//!
+//! The redirect is the hot path: `resolve` answers from an in-memory cache (code → where to go),
+//! and clicks are handed to a [`ClickWriter`] that writes them in batches with multi-row INSERTs
+//! in the background. A graceful stop writes every accepted click first ([`ClickWriter::close`]);
+//! a crash loses at most the clicks of one flush interval (100 ms by default).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, RwLock},
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use chorus_domain::{
+    SubmissionId,
+    amplify::{CODE_LENGTH, ShareGuard, ShareNetwork, Visitor, code_from, plausible_code, slug, with_utm},
+    publishing::{PostStatus, caption_for_post},
+    submission::Status,
+};
+use chorus_store::{Store, posts, shares, submissions};
+use hmac::{Hmac, Mac as _};
+use sha2::Sha256;
+use time::OffsetDateTime;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+pub use chorus_store::shares::Share;
+
+use crate::{App, Error, Result, me::Caller};
+
+/// What the share form or API asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ShareInput {
+    pub submission_id: SubmissionId,
+    pub network: String,
+    /// The caption the person wrote; `None`: the suggested one.
+    pub caption: Option<String>,
+    /// The person's Mastodon instance (`https://host`), for Mastodon's share page.
+    pub mastodon_instance: Option<String>,
+}
+
+/// A share as its maker gets it back.
+#[derive(Debug, Clone)]
+pub struct CreatedShare {
+    pub share: Share,
+    /// The tracked link (`{base}/s/{code}`).
+    pub url: String,
+    /// The network's share intent with the tracked link in it (absent for Mastodon without an
+    /// instance).
+    pub share_url: Option<String>,
+}
+
+/// The content's own public address: its link, or where it was published (the company blog
+/// first). Content with neither has nowhere to send a reader yet.
+async fn destination(
+    db: &mut impl chorus_store::Db,
+    org: chorus_domain::OrgId,
+    s: &submissions::Submission,
+) -> Result<Option<url::Url>> {
+    if let Some(link) = s.link.as_deref().and_then(|l| url::Url::parse(l).ok()) {
+        return Ok(Some(link));
+    }
+    let mut out: Vec<_> = posts::of_submission(db, org, s.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == PostStatus::Published.as_str())
+        .filter_map(|p| Some((p.network != "blog", url::Url::parse(p.external_url.as_deref()?).ok()?)))
+        .collect();
+    out.sort_by_key(|(not_blog, _)| *not_blog);
+    Ok(out.into_iter().next().map(|(_, u)| u))
+}
+
+/// The suggested caption: the content's first lines, with the disclosure the company asks for.
+pub fn suggested_caption(s: &submissions::Submission, org_name: &str) -> String {
+    let text = caption_for_post(&s.body, None);
+    let short: String = text.chars().take(200).collect();
+    format!("{} {}", short.trim(), disclosure(org_name))
+}
+
+/// What every share says about who is sharing (policy: employees disclose their employer).
+pub fn disclosure(org_name: &str) -> String {
+    format!("(I work at {org_name})")
+}
+
+fn shareable(status: Status) -> bool {
+    matches!(status, Status::Approved | Status::Scheduled | Status::Published)
+}
+
+/// Makes a tracked link for a person to share an approved item on a network.
+pub async fn create_share(app: &App, caller: &Caller, input: ShareInput) -> Result<CreatedShare> {
+    let user = caller.actor.user_id.ok_or(Error::Unauthenticated("sharing needs a person"))?;
+    let org = caller.org_id();
+    let network: ShareNetwork = input.network.parse()?;
+    let instance = match input.mastodon_instance.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+        Some(i) => match url::Url::parse(i) {
+            Ok(u) if u.scheme() == "https" && u.host_str().is_some() => {
+                Some(format!("https://{}", u.host_str().unwrap_or_default()))
+            }
+            _ => {
+                return Err(chorus_domain::Invalid::new(
+                    "mastodon_instance",
+                    "must be https://your.instance",
+                )
+                .into());
+            }
+        },
+        None => None,
+    };
+    let now = app.now();
+    let mut tx = app.store.tx().await?;
+    let s = submissions::get(&mut tx, org, input.submission_id).await?.ok_or(Error::NotFound)?;
+    let until = shares::share_until(&mut tx, org, s.id).await?;
+    if !shareable(s.status) || until.is_some_and(|until| until <= now) {
+        return Err(Error::Conflict("this item is not in the share hub".into()));
+    }
+    let Some(dest) = destination(&mut tx, org, &s).await? else {
+        return Err(Error::Conflict("this item has no public page to link to yet".into()));
+    };
+    let day_start = now.replace_time(time::Time::MIDNIGHT);
+    let (items, this) = shares::counts_since(&mut tx, org, user, s.id, day_start).await?;
+    ShareGuard::default()
+        .check(u32::try_from(items).unwrap_or(u32::MAX), u32::try_from(this).unwrap_or(u32::MAX))
+        .map_err(Error::Conflict)?;
+    let org_row = chorus_store::admin::org_by_id(&mut tx, org).await?.ok_or(Error::NotFound)?;
+    let caption = match input.caption.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()) {
+        Some(c) if c.chars().count() > 3000 => {
+            return Err(chorus_domain::Invalid::new("caption", "is longer than 3,000 characters").into());
+        }
+        Some(c) => c,
+        None => suggested_caption(&s, &org_row.name),
+    };
+    let mut random = [0u8; CODE_LENGTH];
+    getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("random share code: {e}"))?;
+    let code = code_from(&random);
+    let campaign =
+        s.campaign_name.as_deref().map(slug).filter(|c| !c.is_empty()).unwrap_or_else(|| slug(&s.title));
+    let tagged = with_utm(&dest, network, &campaign, &code);
+    let id = uuid::Uuid::now_v7();
+    shares::insert(
+        &mut tx,
+        org,
+        &shares::NewShare {
+            id,
+            user_id: user,
+            submission_id: s.id,
+            network: network.as_str(),
+            code: &code,
+            caption: &caption,
+            destination: tagged.as_str(),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let url = format!("{}/s/{code}", app.config.base_url);
+    let share_url = network.intent_url(&url, &caption, instance.as_deref());
+    let mut db = app.store.conn().await?;
+    let share = shares::of_user(&mut db, org, user, 1).await?.into_iter().next().ok_or(Error::NotFound)?;
+    Ok(CreatedShare { share, url, share_url })
+}
+
+/// The caller's own shares and their clicks, newest first.
+pub async fn my_shares(app: &App, caller: &Caller) -> Result<Vec<Share>> {
+    let user = caller.actor.user_id.ok_or(Error::Unauthenticated("needs a person"))?;
+    let mut db = app.store.conn().await?;
+    Ok(shares::of_user(&mut db, caller.org_id(), user, 200).await?)
+}
+
+// ---- The redirect ------------------------------------------------------------------------------
+
+/// What `/s/{code}` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    Redirect(String),
+    /// The content was withdrawn (archived) since it was shared.
+    Withdrawn,
+    NotFound,
+}
+
+#[derive(Clone)]
+struct Cached {
+    target: shares::Target,
+    at: std::time::Instant,
+}
+
+/// Code → target, kept briefly: long enough that a busy link is served from memory, short
+/// enough that a withdrawal made on another instance is seen within seconds.
+#[derive(Default)]
+pub struct LinkCache {
+    entries: RwLock<HashMap<String, Cached>>,
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(30);
+const CACHE_MAX: usize = 100_000;
+
+impl LinkCache {
+    fn get(&self, code: &str) -> Option<shares::Target> {
+        let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.get(code).filter(|c| c.at.elapsed() < CACHE_TTL).map(|c| c.target.clone())
+    }
+
+    fn put(&self, code: &str, target: shares::Target) {
+        let mut entries = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= CACHE_MAX {
+            entries.retain(|_, c| c.at.elapsed() < CACHE_TTL);
+            if entries.len() >= CACHE_MAX {
+                entries.clear();
+            }
+        }
+        entries.insert(code.to_owned(), Cached { target, at: std::time::Instant::now() });
+    }
+
+    /// Forgets every cached link (content was withdrawn on this instance).
+    pub fn clear(&self) {
+        self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+}
+
+/// The request a click came with.
+#[derive(Debug, Clone, Default)]
+pub struct ClickContext {
+    pub user_agent: String,
+    pub referer: Option<String>,
+    /// The client's address (only hashed, with today's key; never stored).
+    pub client_addr: Option<String>,
+    /// HEAD requests are answered but not counted (link checkers use them).
+    pub count: bool,
+}
+
+/// Answers a tracked link, and records the click.
+pub async fn follow(app: &App, code: &str, ctx: ClickContext) -> Result<Resolution> {
+    if !plausible_code(code) {
+        return Ok(Resolution::NotFound);
+    }
+    let target = match app.links.get(code) {
+        Some(t) => t,
+        None => {
+            let mut db = app.store.conn().await?;
+            let Some(t) = shares::target(&mut db, code).await? else { return Ok(Resolution::NotFound) };
+            app.links.put(code, t.clone());
+            t
+        }
+    };
+    if target.status == Status::Archived.as_str() || target.status == Status::Rejected.as_str() {
+        return Ok(Resolution::Withdrawn);
+    }
+    if ctx.count {
+        let now = app.now();
+        let (device, bot, visitor) = match chorus_domain::amplify::classify(&ctx.user_agent) {
+            Visitor::Bot(name) => ("bot".to_owned(), Some(name.to_owned()), None),
+            Visitor::Human(d) => {
+                let visitor = match ctx.client_addr.as_deref() {
+                    Some(addr) => Some(app.visitor_hash(addr, &ctx.user_agent, now).await?),
+                    None => None,
+                };
+                (d.as_str().to_owned(), None, visitor)
+            }
+        };
+        app.clicks.record(shares::NewClick {
+            org_id: target.org_id,
+            share_id: target.share_id,
+            at: now,
+            network: target.network.clone(),
+            referrer_host: ctx.referer.as_deref().and_then(chorus_domain::amplify::referrer_host),
+            device,
+            bot,
+            visitor,
+        });
+    }
+    Ok(Resolution::Redirect(target.destination))
+}
+
+/// Today's visitor key, cached per day.
+#[derive(Default)]
+pub struct VisitorKeys {
+    today: Mutex<Option<(i64, Vec<u8>)>>,
+}
+
+impl App {
+    async fn visitor_hash(&self, addr: &str, user_agent: &str, now: OffsetDateTime) -> Result<String> {
+        let day = now.unix_timestamp().div_euclid(86_400);
+        let cached =
+            self.visitor_keys.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let key = match cached {
+            Some((d, key)) if d == day => key,
+            _ => {
+                let mut fresh = [0u8; 32];
+                getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("random visitor key: {e}"))?;
+                let mut db = self.store.conn().await?;
+                let key = shares::visitor_key(&mut db, day, &fresh).await?;
+                *self.visitor_keys.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Some((day, key.clone()));
+                key
+            }
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).context("visitor key")?;
+        mac.update(addr.as_bytes());
+        mac.update(b"\0");
+        mac.update(user_agent.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        Ok(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+// ---- The click writer --------------------------------------------------------------------------
+
+/// Writes clicks in the background, in batches: up to 1,000 at a time, at least every flush
+/// interval. Recording never waits for the database.
+pub struct ClickWriter {
+    tx: mpsc::Sender<shares::NewClick>,
+    shutdown: Arc<Notify>,
+    done: Mutex<Option<oneshot::Receiver<()>>>,
+}
+
+const QUEUE: usize = 100_000;
+const BATCH: usize = 1_000;
+
+impl ClickWriter {
+    pub fn start(store: Store, flush: Duration) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let shutdown = Arc::new(Notify::new());
+        let (done_tx, done_rx) = oneshot::channel();
+        tokio::spawn(write_loop(store, rx, flush, Arc::clone(&shutdown), done_tx));
+        Self { tx, shutdown, done: Mutex::new(Some(done_rx)) }
+    }
+
+    /// Hands a click to the writer. If 100,000 are already waiting (the database is down), the
+    /// click is dropped and logged rather than slowing the redirect.
+    pub fn record(&self, click: shares::NewClick) {
+        if self.tx.try_send(click).is_err() {
+            tracing::warn!("Click queue full or closed; a click was not recorded");
+        }
+    }
+
+    /// Stops taking clicks and writes every one already taken. Call once, at shutdown.
+    pub async fn close(&self) {
+        self.shutdown.notify_one();
+        let done = self.done.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(done) = done {
+            let _ = done.await;
+        }
+    }
+}
+
+async fn write_loop(
+    store: Store,
+    mut rx: mpsc::Receiver<shares::NewClick>,
+    flush: Duration,
+    shutdown: Arc<Notify>,
+    done: oneshot::Sender<()>,
+) {
+    let mut closing = false;
+    loop {
+        let first = if closing {
+            rx.recv().await
+        } else {
+            tokio::select! {
+                c = rx.recv() => c,
+                () = shutdown.notified() => {
+                    rx.close(); // no new clicks; the ones queued are still received below
+                    closing = true;
+                    continue;
+                }
+            }
+        };
+        let Some(first) = first else { break };
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + flush;
+        while batch.len() < BATCH {
+            let next = if closing {
+                rx.try_recv().ok()
+            } else {
+                tokio::select! {
+                    c = rx.recv() => c,
+                    () = tokio::time::sleep_until(deadline) => None,
+                    () = shutdown.notified() => {
+                        // Stop waiting: write this batch now, then drain the rest.
+                        rx.close();
+                        closing = true;
+                        None
+                    }
+                }
+            };
+            match next {
+                Some(c) => batch.push(c),
+                None => break,
+            }
+        }
+        write(&store, &batch).await;
+    }
+    let _ = done.send(());
+}
+
+async fn write(store: &Store, batch: &[shares::NewClick]) {
+    for attempt in 1..=5 {
+        let result = async {
+            let mut db = store.conn().await?;
+            shares::insert_clicks(&mut db, batch).await
+        }
+        .await;
+        match result {
+            Ok(()) => return,
+            Err(e) if attempt < 5 => {
+                tracing::warn!(error = %e, clicks = batch.len(), "Could not write clicks; retrying");
+                tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, clicks = batch.len(), "Clicks lost: the database refused them")
+            }
+        }
+    }
+}

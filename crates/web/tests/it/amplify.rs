@@ -1,0 +1,202 @@
+//! Amplification (issue 5): shares, tracked links and click counting, over HTTP.
+
+use chorus_testkit::TestApp;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+const PHONE: &str =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+const LINKEDIN_BOT: &str =
+    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)";
+
+struct World {
+    t: TestApp,
+    api: reqwest::Client,
+    /// A client that does not follow redirects, as a test of where one leads.
+    raw: reqwest::Client,
+    eve: String,
+    sam: String,
+}
+
+async fn setup() -> World {
+    let t = TestApp::spawn().await;
+    let (org, _) = t.org("Acme").await;
+    t.person(org, "sam@acme.test", "social", None, PASSWORD).await;
+    t.person(org, "eve@acme.test", "employee", None, PASSWORD).await;
+    let sam = t.token(org, "sam@acme.test").await;
+    let eve = t.token(org, "eve@acme.test").await;
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    World { t, api: reqwest::Client::new(), raw, eve, sam }
+}
+
+impl World {
+    async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let res = self.api.post(self.t.url(path)).bearer_auth(token).json(&body).send().await.expect("POST");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let res = self.api.get(self.t.url(path)).bearer_auth(token).send().await.expect("GET");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// An idea with a link, by Eve, approved by Sam; returns its id.
+    async fn approved(&self, title: &str, link: &str) -> String {
+        let (s, d) = self
+            .post(
+                &self.eve,
+                "/api/v1/submissions",
+                json!({"kind": "article", "title": title,
+                "body": "Come and see the new depot on Saturday", "link": link}),
+            )
+            .await;
+        assert_eq!(s, 201, "{d}");
+        let id = d["id"].as_str().expect("id").to_owned();
+        assert_eq!(self.post(&self.eve, &format!("/api/v1/submissions/{id}/submit"), json!({})).await.0, 200);
+        let (s, v) = self
+            .post(
+                &self.sam,
+                &format!("/api/v1/submissions/{id}/decision"),
+                json!({"decision": "approve", "comment": ""}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        id
+    }
+
+    async fn follow(&self, code: &str, user_agent: &str) -> reqwest::Response {
+        self.raw
+            .get(self.t.url(&format!("/s/{code}")))
+            .header("user-agent", user_agent)
+            .send()
+            .await
+            .expect("GET")
+    }
+}
+
+/// Acceptance 1 (the API and "my shares" part): a share to LinkedIn; 5 people and 2 LinkedInBot
+/// fetches follow the link; the redirect carries the UTM tags; the counts come out 5 and 2.
+#[tokio::test]
+async fn a_share_counts_people_and_bots_apart_and_tags_the_destination() {
+    let w = setup().await;
+    let id = w.approved("Open day", "https://example.com/open-day?ref=news").await;
+    let (s, share) =
+        w.post(&w.eve, "/api/v1/shares", json!({"submission_id": id, "network": "linkedin"})).await;
+    assert_eq!(s, 201, "{share}");
+    let code = share["code"].as_str().expect("code").to_owned();
+    assert!(code.len() >= 8 && code.bytes().all(|b| b.is_ascii_alphanumeric()), "{code}");
+    assert_eq!(share["url"], format!("{}/s/{code}", w.t.base));
+    let intent = share["share_url"].as_str().expect("share_url");
+    assert!(intent.starts_with("https://www.linkedin.com/sharing/share-offsite/?url="), "{intent}");
+    assert!(intent.contains(&format!("%2Fs%2F{code}")), "the intent carries the tracked link: {intent}");
+    assert!(
+        share["caption"].as_str().expect("caption").ends_with("(I work at Acme)"),
+        "disclosure appended: {share}"
+    );
+
+    for _ in 0..5 {
+        let res = w.follow(&code, PHONE).await;
+        assert_eq!(res.status(), 302);
+        assert_eq!(
+            res.headers()["location"],
+            format!(
+                "https://example.com/open-day?ref=news&utm_source=linkedin&utm_medium=employee_advocacy&utm_campaign=open-day&utm_content={code}"
+            )
+            .as_str()
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(w.follow(&code, LINKEDIN_BOT).await.status(), 302);
+    }
+    let head =
+        w.raw.head(w.t.url(&format!("/s/{code}"))).header("user-agent", PHONE).send().await.expect("HEAD");
+    assert_eq!(head.status(), 302, "HEAD is answered, not counted");
+
+    // Clicks are written in the background within the flush interval.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mine = loop {
+        let (s, mine) = w.get(&w.eve, "/api/v1/shares").await;
+        assert_eq!(s, 200);
+        if mine["items"][0]["human_clicks"] == 5 && mine["items"][0]["bot_fetches"] == 2 {
+            break mine;
+        }
+        assert!(std::time::Instant::now() < deadline, "clicks not counted: {mine}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(1));
+    assert!(
+        w.get(&w.sam, "/api/v1/shares").await.1["items"].as_array().expect("items").is_empty(),
+        "only one's own"
+    );
+}
+
+/// Acceptance 3: no open redirect, no guessing, and withdrawn content stops redirecting.
+#[tokio::test]
+async fn tracked_links_cannot_be_bent_or_guessed() {
+    let w = setup().await;
+    let id = w.approved("Open day", "https://example.com/open-day").await;
+    // The destination comes from the approved content only.
+    let (s, v) = w
+        .post(
+            &w.eve,
+            "/api/v1/shares",
+            json!({"submission_id": id, "network": "x", "destination": "https://evil.example"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = w.post(&w.eve, "/api/v1/shares", json!({"submission_id": id, "network": "myspace"})).await;
+    assert_eq!(s, 422, "{v}");
+    // Content that is not approved is not shareable.
+    let (_, draft) = w
+        .post(
+            &w.eve,
+            "/api/v1/submissions",
+            json!({"kind": "article", "title": "Draft", "body": "x", "link": "https://example.com/d"}),
+        )
+        .await;
+    let (s, v) =
+        w.post(&w.eve, "/api/v1/shares", json!({"submission_id": draft["id"], "network": "x"})).await;
+    assert_eq!(s, 409, "{v}");
+    // Another organization's content does not exist for this person.
+    let (other, _) = w.t.org("Elsewhere").await;
+    w.t.person(other, "olga@elsewhere.test", "employee", None, PASSWORD).await;
+    let olga = w.t.token(other, "olga@elsewhere.test").await;
+    assert_eq!(w.post(&olga, "/api/v1/shares", json!({"submission_id": id, "network": "x"})).await.0, 404);
+
+    let (_, share) = w.post(&w.eve, "/api/v1/shares", json!({"submission_id": id, "network": "x"})).await;
+    let code = share["code"].as_str().expect("code").to_owned();
+    for guess in [
+        "aaaaaaaaaa",
+        "AAAAAAAAAA",
+        "short",
+        "..%2F..%2Fetc%2Fpasswd",
+        "%2F%2Fevil.example",
+        &"z".repeat(300),
+    ] {
+        let res = w.follow(guess, PHONE).await;
+        assert_eq!(res.status(), 404, "{guess}");
+        assert!(res.headers().get("location").is_none());
+        assert!(
+            res.text().await.expect("body").contains("This link leads nowhere"),
+            "a friendly page for {guess}"
+        );
+    }
+    let res = w.raw.get(w.t.url("/s/")).send().await.expect("GET");
+    assert_eq!(res.status(), 404);
+
+    // Withdrawn: archived content's links answer 410, at once.
+    assert_eq!(w.follow(&code, PHONE).await.status(), 302);
+    let (s, v) = w
+        .post(
+            &w.sam,
+            &format!("/api/v1/submissions/{id}/decision"),
+            json!({"decision": "archive", "comment": ""}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let res = w.follow(&code, PHONE).await;
+    assert_eq!(res.status(), 410);
+    assert!(res.text().await.expect("body").contains("withdrawn"));
+}
