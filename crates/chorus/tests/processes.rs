@@ -293,6 +293,28 @@ async fn rotating_the_secret_key_reseals_credentials_that_still_open() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Migrates, creates an organization with Sam (social team) and Eve (employee) through the CLI,
+/// and returns their API tokens (Sam's, Eve's).
+fn org_with_sam_and_eve(url: &str, data: &str, name: &str, domain: &str) -> (String, String) {
+    let with_data = |args: &[&str]| -> Vec<String> {
+        args.iter().copied().chain(["--data-dir", data]).map(str::to_owned).collect()
+    };
+    chorus(url, &with_data(&["migrate"]));
+    let (slug, _) = chorus(url, &with_data(&["org", "create", "--name", name]));
+    let slug = slug.trim().to_owned();
+    let mut tokens = Vec::new();
+    for (who, role) in [("sam", "social"), ("eve", "employee")] {
+        let email = format!("{who}@{domain}.test");
+        chorus(
+            url,
+            &with_data(&["user", "add", "--org", &slug, "--email", &email, "--name", who, "--role", role]),
+        );
+        let (token, _) = chorus(url, &with_data(&["token", "create", "--org", &slug, "--email", &email]));
+        tokens.push(token.trim().to_owned());
+    }
+    (tokens[0].clone(), tokens[1].clone())
+}
+
 /// A `chorus worker` process with a short job lease, so a job whose worker died is taken over
 /// within seconds.
 fn worker(db: &str, data_dir: &str) -> Child {
@@ -319,24 +341,7 @@ async fn a_worker_killed_mid_publish_leaves_exactly_one_post_on_each_network() {
     let dir = std::env::temp_dir().join(format!("chorus-crash-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("dir");
     let data = dir.to_str().expect("utf-8 path");
-    let with_data = |args: &[&str]| -> Vec<String> {
-        args.iter().copied().chain(["--data-dir", data]).map(str::to_owned).collect()
-    };
-    chorus(&url, &with_data(&["migrate"]));
-    chorus(&url, &with_data(&["org", "create", "--name", "Crash Co"]));
-    let mut tokens = Vec::new();
-    for (email, role) in [("sam@crash.test", "social"), ("eve@crash.test", "employee")] {
-        chorus(
-            &url,
-            &with_data(&[
-                "user", "add", "--org", "crash-co", "--email", email, "--name", email, "--role", role,
-            ]),
-        );
-        let (token, _) =
-            chorus(&url, &with_data(&["token", "create", "--org", "crash-co", "--email", email]));
-        tokens.push(token.trim().to_owned());
-    }
-    let (sam, eve) = (tokens[0].clone(), tokens[1].clone());
+    let (sam, eve) = org_with_sam_and_eve(&url, data, "Crash Co", "crash");
     let server = Server::start_with(&url, Some(data), &["--no-worker"]).await;
     let api = reqwest::Client::new();
     let call = |token: &str, path: &str, body: serde_json::Value| {
@@ -479,24 +484,7 @@ async fn every_accepted_click_is_written_before_a_graceful_stop() {
     let dir = std::env::temp_dir().join(format!("chorus-clicks-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("dir");
     let data = dir.to_str().expect("utf-8 path");
-    let with_data = |args: &[&str]| -> Vec<String> {
-        args.iter().copied().chain(["--data-dir", data]).map(str::to_owned).collect()
-    };
-    chorus(&url, &with_data(&["migrate"]));
-    chorus(&url, &with_data(&["org", "create", "--name", "Click Co"]));
-    let mut tokens = Vec::new();
-    for (email, role) in [("sam@click.test", "social"), ("eve@click.test", "employee")] {
-        chorus(
-            &url,
-            &with_data(&[
-                "user", "add", "--org", "click-co", "--email", email, "--name", email, "--role", role,
-            ]),
-        );
-        let (token, _) =
-            chorus(&url, &with_data(&["token", "create", "--org", "click-co", "--email", email]));
-        tokens.push(token.trim().to_owned());
-    }
-    let (sam, eve) = (tokens[0].clone(), tokens[1].clone());
+    let (sam, eve) = org_with_sam_and_eve(&url, data, "Click Co", "click");
     // A long flush interval: the clicks are certainly still queued when SIGTERM arrives.
     let server = Server::start_with(&url, Some(data), &["--click-flush-ms", "5000"]).await;
     let api = reqwest::Client::new();
