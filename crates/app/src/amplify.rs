@@ -104,6 +104,13 @@ pub async fn create_share(app: &App, caller: &Caller, input: ShareInput) -> Resu
                 .into());
             }
         },
+        None if network == ShareNetwork::Mastodon => {
+            return Err(chorus_domain::Invalid::new(
+                "mastodon_instance",
+                "is needed to share on Mastodon: which instance are you on (e.g. https://mastodon.social)?",
+            )
+            .into());
+        }
         None => None,
     };
     let now = app.now();
@@ -157,6 +164,25 @@ pub async fn create_share(app: &App, caller: &Caller, input: ShareInput) -> Resu
     let mut db = app.store.conn().await?;
     let share = shares::of_user(&mut db, org, user, 1).await?.into_iter().next().ok_or(Error::NotFound)?;
     Ok(CreatedShare { share, url, share_url })
+}
+
+/// An item of the share hub, with the caption suggested for it.
+#[derive(Debug, Clone)]
+pub struct HubItem {
+    pub submission: submissions::Submission,
+    pub caption: String,
+}
+
+/// The caller's share hub: what may be shared now, their department's first.
+pub async fn share_hub(app: &App, caller: &Caller) -> Result<Vec<HubItem>> {
+    let org = caller.org_id();
+    let mut db = app.store.conn().await?;
+    let org_row = chorus_store::admin::org_by_id(&mut db, org).await?.ok_or(Error::NotFound)?;
+    let items = submissions::share_hub(&mut db, org, caller.actor.department_id, app.now(), 50).await?;
+    Ok(items
+        .into_iter()
+        .map(|s| HubItem { caption: suggested_caption(&s, &org_row.name), submission: s })
+        .collect())
 }
 
 /// The caller's own shares and their clicks, newest first.

@@ -199,6 +199,33 @@ pub async fn get(db: &mut impl Db, org: OrgId, id: SubmissionId) -> Result<Optio
     row.map(Submission::try_from).transpose()
 }
 
+/// The share hub: approved content with somewhere to link to (its own link, or a published
+/// post), not expired from the hub; the person's department first, then newest approved.
+pub async fn share_hub(
+    db: &mut impl Db,
+    org: OrgId,
+    department: Option<DepartmentId>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<Submission>> {
+    const SQL: &str = submission_sql!(
+        "where s.org_id = $1 and s.status in ('approved', 'scheduled', 'published') \
+         and (s.share_until is null or s.share_until > $3) \
+         and (s.link is not null or exists (select 1 from posts p where p.submission_id = s.id \
+              and p.status = 'published' and p.external_url is not null)) \
+         order by case when $2 is not null and s.department_id = $2 then 0 else 1 end, \
+         s.approved_at desc, s.id desc limit $4"
+    );
+    let rows = run!(db, |c| sqlx::query_as::<_, Row>(SQL)
+        .bind(org.0)
+        .bind(department.map(|d| d.0))
+        .bind(to_millis(now))
+        .bind(limit)
+        .fetch_all(c)
+        .await)?;
+    rows.into_iter().map(Submission::try_from).collect()
+}
+
 /// Replaces the content if the submission is still at `expected_version`; `false` if not.
 pub async fn update_content(
     db: &mut impl Db,

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every form posts and redirects (303); every page works without JavaScript.
 
 mod account;
+mod amplify;
 mod auth;
 mod blog;
 mod contrib;
@@ -89,6 +90,8 @@ pub fn routes() -> Router<AppState> {
         .route("/jobs", get(publish::jobs))
         .route("/jobs/{id}/retry", post(publish::retry_job))
         .route("/s/{code}", get(follow_link))
+        .route("/share", get(amplify::hub).post(amplify::share))
+        .route("/me/shares", get(amplify::mine))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
 }

@@ -200,3 +200,73 @@ async fn tracked_links_cannot_be_bent_or_guessed() {
     assert_eq!(res.status(), 410);
     assert!(res.text().await.expect("body").contains("withdrawn"));
 }
+
+/// The share hub works without JavaScript: the form makes the tracked link and sends the person
+/// to the network's share page; Mastodon asks once for the instance; the share guard stops a
+/// flood; "my shares" lists what was shared.
+#[tokio::test]
+async fn the_share_hub_shares_in_one_click_and_remembers_the_mastodon_instance() {
+    let w = setup().await;
+    let id = w.approved("Open day", "https://example.com/open-day").await;
+    let (_, draft) = w
+        .post(
+            &w.eve,
+            "/api/v1/submissions",
+            json!({"kind": "article", "title": "Secret draft", "body": "x",
+            "link": "https://example.com/draft"}),
+        )
+        .await;
+    assert_eq!(draft["status"], "draft");
+
+    let browser = w.t.sign_in("eve@acme.test", PASSWORD).await;
+    let page = browser.get(w.t.url("/share")).send().await.expect("GET").text().await.expect("body");
+    assert!(page.contains("aria-label=\"Share Open day\"") && page.contains("(I work at Acme)"), "{page}");
+    assert!(!page.contains("Secret draft"), "only approved content is in the hub");
+    let csrf = chorus_testkit::csrf_of(&page);
+    let share = |network: &'static str, instance: &'static str| {
+        let form = [
+            ("csrf", csrf.clone()),
+            ("submission_id", id.clone()),
+            ("network", network.to_owned()),
+            ("caption", "Come see us Saturday".to_owned()),
+            ("mastodon_instance", instance.to_owned()),
+        ];
+        browser.post(w.t.url("/share")).form(&form).send()
+    };
+
+    let res = share("x", "").await.expect("POST");
+    assert_eq!(res.status(), 303);
+    let intent = res.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(
+        intent.starts_with("https://x.com/intent/tweet?text=Come%20see%20us%20Saturday&url="),
+        "{intent}"
+    );
+    assert!(intent.contains(&format!("{}%2Fs%2F", amplify_encode(&w.t.base))), "the tracked link: {intent}");
+
+    let res = share("mastodon", "").await.expect("POST");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("body").contains("which instance are you on"));
+    let res = share("mastodon", "https://mastodon.social").await.expect("POST");
+    assert_eq!(res.status(), 303);
+    assert!(
+        res.headers()["location"].to_str().expect("ascii").starts_with("https://mastodon.social/share?text=")
+    );
+    let res = share("mastodon", "").await.expect("POST");
+    assert_eq!(res.status(), 303, "the instance is remembered");
+
+    // Three shares of this item so far; two more are fine, the sixth is refused.
+    for _ in 0..2 {
+        assert_eq!(share("bluesky", "").await.expect("POST").status(), 303);
+    }
+    let res = share("linkedin", "").await.expect("POST");
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.expect("body").contains("shared this 5 times today"));
+
+    let mine = browser.get(w.t.url("/me/shares")).send().await.expect("GET").text().await.expect("body");
+    assert_eq!(mine.matches("<tr><td>Open day</td>").count(), 5, "{mine}");
+    assert!(mine.contains("<td>Mastodon</td>") && mine.contains("<td>X</td>"));
+}
+
+fn amplify_encode(s: &str) -> String {
+    chorus_domain::amplify::encode(s)
+}
