@@ -14,7 +14,7 @@ use std::{
 use anyhow::Context as _;
 use chorus_domain::{
     SubmissionId,
-    amplify::{CODE_LENGTH, ShareGuard, ShareNetwork, Visitor, code_from, plausible_code, slug, with_utm},
+    amplify::{CODE_LENGTH, ShareNetwork, Visitor, code_from, plausible_code, slug, with_utm},
     publishing::{PostStatus, caption_for_post},
     submission::Status,
 };
@@ -86,6 +86,43 @@ fn shareable(status: Status) -> bool {
     matches!(status, Status::Approved | Status::Scheduled | Status::Published)
 }
 
+/// When the item leaves the share hub, for the social team (who may change it).
+pub async fn share_until(app: &App, caller: &Caller, id: SubmissionId) -> Result<Option<OffsetDateTime>> {
+    chorus_domain::authorize(&caller.actor, chorus_domain::Action::SchedulePosts)?;
+    let mut db = app.store.conn().await?;
+    Ok(shares::share_until(&mut db, caller.org_id(), id).await?)
+}
+
+/// Takes an item out of the share hub at `until` (`None`: keeps it there). Links already shared
+/// keep working; only new shares stop. The social team decides, as they decide what is published.
+pub async fn set_share_until(
+    app: &App,
+    caller: &Caller,
+    id: SubmissionId,
+    until: Option<OffsetDateTime>,
+) -> Result<()> {
+    chorus_domain::authorize(&caller.actor, chorus_domain::Action::SchedulePosts)?;
+    let org = caller.org_id();
+    let mut tx = app.store.tx().await?;
+    let s = submissions::get(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
+    if !shareable(s.status) {
+        return Err(Error::Conflict("only approved content is in the share hub".into()));
+    }
+    shares::set_share_until(&mut tx, org, id, until).await?;
+    crate::audit::record(
+        &mut tx,
+        org,
+        caller,
+        app.now(),
+        crate::audit::Entry::new("submission.share_until")
+            .target("submission", id.0)
+            .detail(serde_json::json!({ "share_until": until.map(|u| u.unix_timestamp() * 1000) })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Makes a tracked link for a person to share an approved item on a network.
 pub async fn create_share(app: &App, caller: &Caller, input: ShareInput) -> Result<CreatedShare> {
     let user = caller.actor.user_id.ok_or(Error::Unauthenticated("sharing needs a person"))?;
@@ -125,7 +162,10 @@ pub async fn create_share(app: &App, caller: &Caller, input: ShareInput) -> Resu
     };
     let day_start = now.replace_time(time::Time::MIDNIGHT);
     let (items, this) = shares::counts_since(&mut tx, org, user, s.id, day_start).await?;
-    ShareGuard::default()
+    let settings =
+        chorus_domain::settings::OrgSettings::from_json(&chorus_store::settings::get(&mut tx, org).await?);
+    settings
+        .share_guard()
         .check(u32::try_from(items).unwrap_or(u32::MAX), u32::try_from(this).unwrap_or(u32::MAX))
         .map_err(Error::Conflict)?;
     let org_row = chorus_store::admin::org_by_id(&mut tx, org).await?.ok_or(Error::NotFound)?;

@@ -274,10 +274,11 @@ impl ShareGuard {
     /// times they shared this one; `new_item`: whether this item is not among them yet.
     pub fn check(&self, items_today: u32, this_item_today: u32) -> Result<(), String> {
         if this_item_today >= self.max_repeats_per_item {
-            return Err(format!(
-                "you have shared this {} times today; that is plenty — try again tomorrow",
-                self.max_repeats_per_item
-            ));
+            let times = match self.max_repeats_per_item {
+                1 => "once".to_owned(),
+                n => format!("{n} times"),
+            };
+            return Err(format!("you have shared this {times} today; that is plenty — try again tomorrow"));
         }
         if this_item_today == 0 && items_today >= self.max_items_per_day {
             return Err(format!(

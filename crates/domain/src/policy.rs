@@ -78,6 +78,10 @@ pub enum Action {
     SchedulePosts,
     /// See the background jobs that ran out of attempts (dead letters) and retry them.
     HandleFailedJobs,
+    /// See the analytics dashboards: the whole organization (`None`), or one department's.
+    ViewAnalytics {
+        department: Option<DepartmentId>,
+    },
 }
 
 /// Why an action was refused; safe to show to the person who asked.
@@ -100,6 +104,13 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
             || actor.role == Role::Social)
             .then_some(())
             .ok_or(Denied("only the social media team, owners and admins can do this")),
+        Action::ViewAnalytics { department } => {
+            let team = admin || actor.role == Role::Social;
+            let lead = department.is_some_and(|d| actor.leads.contains(&d));
+            (team || lead)
+                .then_some(())
+                .ok_or(Denied("analytics are for the social media team, admins, and each department's leads"))
+        }
         Action::ManageGuidelines => (admin || actor.role == Role::Social)
             .then_some(())
             .ok_or(Denied("only the social media team, owners and admins can do this")),
@@ -208,6 +219,20 @@ mod tests {
                 expected,
                 "{role}"
             );
+        }
+    }
+
+    #[test]
+    fn leads_see_only_their_own_departments_analytics() {
+        let (mine, other) = (DepartmentId::new(), DepartmentId::new());
+        let lead = Actor { leads: vec![mine], ..actor(Role::Employee) };
+        assert!(authorize(&lead, Action::ViewAnalytics { department: Some(mine) }).is_ok());
+        assert!(authorize(&lead, Action::ViewAnalytics { department: Some(other) }).is_err());
+        assert!(authorize(&lead, Action::ViewAnalytics { department: None }).is_err());
+        assert!(authorize(&actor(Role::Employee), Action::ViewAnalytics { department: Some(mine) }).is_err());
+        for role in [Role::Social, Role::Admin, Role::Owner] {
+            assert!(authorize(&actor(role), Action::ViewAnalytics { department: None }).is_ok());
+            assert!(authorize(&actor(role), Action::ViewAnalytics { department: Some(other) }).is_ok());
         }
     }
 

@@ -153,6 +153,24 @@ pub async fn share_until(
     Ok(at.flatten().map(from_millis))
 }
 
+/// Sets when the content leaves the share hub (`None`: it stays). False if there is no such item.
+pub async fn set_share_until(
+    db: &mut impl Db,
+    org: OrgId,
+    submission: SubmissionId,
+    until: Option<OffsetDateTime>,
+) -> Result<bool> {
+    const SQL: &str = "update submissions set share_until = $3 where org_id = $1 and id = $2";
+    let n = run!(db, |c| sqlx::query(SQL)
+        .bind(org.0)
+        .bind(submission.0)
+        .bind(until.map(to_millis))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
 /// A click as the writer stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClick {

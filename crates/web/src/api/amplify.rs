@@ -1,10 +1,13 @@
 //! `/api/v1` for amplification (SPEC §6): shares with their tracked links.
 
-use super::{contrib::PROBLEM, dto::rfc3339};
+use super::{
+    contrib::{PROBLEM, parse_time},
+    dto::rfc3339,
+};
 use crate::{
     AppState,
     error::{ApiError, Problem},
-    extract::{ApiJson, ApiUser},
+    extract::{ApiJson, ApiPath, ApiUser},
 };
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use chorus_app::amplify::{self, Share, ShareInput};
@@ -99,4 +102,29 @@ pub async fn my_shares(State(s): State<AppState>, ApiUser(me): ApiUser) -> Resul
         })
         .collect();
     Ok(Json(ShareList { items, next_cursor: None }))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareWindow {
+    /// When the item leaves the share hub (RFC 3339); null: it stays. Links already shared keep
+    /// working.
+    pub share_until: Option<String>,
+}
+
+/// Sets when approved content leaves the share hub (the social team, owners and admins).
+#[utoipa::path(put, path = "/submissions/{id}/share-until", tag = "amplification", request_body = ShareWindow,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ShareWindow), (status = 403, body = Problem, content_type = PROBLEM),
+        (status = 404, body = Problem, content_type = PROBLEM), (status = 409, body = Problem, content_type = PROBLEM),
+        (status = 422, body = Problem, content_type = PROBLEM)))]
+pub async fn set_share_until(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<ShareWindow>,
+) -> Result<Json<ShareWindow>, ApiError> {
+    let until = parse_time(&b.share_until, "share_until")?;
+    amplify::set_share_until(&s.app, &me.caller, SubmissionId::from(id), until).await?;
+    Ok(Json(ShareWindow { share_until: until.map(rfc3339) }))
 }

@@ -93,6 +93,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish::retry_job))
         .routes(routes!(publish::calendar_ics))
         .routes(routes!(amplify::my_shares, amplify::create_share))
+        .routes(routes!(amplify::set_share_until))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

@@ -6,7 +6,7 @@ use super::{Chrome, FormError, NoticeQuery, form_errors};
 use crate::{
     AppState, cookies,
     error::PageError,
-    extract::{PageForm, PageUser},
+    extract::{PageForm, PagePath, PageUser},
 };
 use askama::Template;
 use askama_web::WebTemplate;
@@ -19,7 +19,7 @@ use chorus_app::{
     Error,
     amplify::{self, ShareInput},
 };
-use chorus_domain::amplify::ShareNetwork;
+use chorus_domain::{SubmissionId, amplify::ShareNetwork};
 
 /// Remembers the person's Mastodon instance in their browser, so they are asked once.
 const MASTODON_COOKIE: &str = "chorus_mastodon";
@@ -188,4 +188,42 @@ pub async fn mine(State(s): State<AppState>, user: PageUser) -> Result<Response,
         .collect();
     let total = shares.iter().map(|s| s.human).sum();
     Ok(MySharesPage { chrome: Chrome::for_user(&user, "share"), shares, total }.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ShareUntilForm {
+    /// The last day (UTC) the item is in the share hub; empty: no end.
+    #[serde(default)]
+    share_until: String,
+}
+
+/// The first instant after the last day an item is in the share hub.
+fn end_of_day(day: &str) -> Result<Option<time::OffsetDateTime>, Error> {
+    let day = day.trim();
+    if day.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(day, &format)
+        .map_err(|_| chorus_domain::Invalid::new("share_until", "must be a date such as 2026-12-31"))?;
+    let next =
+        date.next_day().ok_or_else(|| chorus_domain::Invalid::new("share_until", "is too far away"))?;
+    Ok(Some(next.midnight().assume_utc()))
+}
+
+/// The day shown in the form for a stored end: the last day the item is still in the hub.
+pub fn last_day(until: time::OffsetDateTime) -> String {
+    (until - time::Duration::nanoseconds(1)).date().to_string()
+}
+
+/// The social team's "in the share hub until" form on a submission's page.
+pub async fn set_share_until(
+    State(s): State<AppState>,
+    user: PageUser,
+    PagePath(id): PagePath<SubmissionId>,
+    PageForm(f): PageForm<ShareUntilForm>,
+) -> Result<Response, PageError> {
+    let until = end_of_day(&f.share_until)?;
+    amplify::set_share_until(&s.app, &user.me.caller, id, until).await?;
+    Ok(Redirect::to(&format!("/submissions/{}?notice=saved#share-hub", id.0)).into_response())
 }

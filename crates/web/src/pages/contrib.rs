@@ -288,6 +288,8 @@ struct ShowPage {
     /// Channels it may be posted to (for the social team), and its posts.
     publish: super::publish::PublishPanel,
     can_publish: bool,
+    /// For the social team: the last day the item is in the share hub (empty: no end).
+    share_until: Option<String>,
 }
 
 impl ShowPage {
@@ -317,6 +319,19 @@ async fn show_page(
                 | chorus_domain::submission::Status::Scheduled
                 | chorus_domain::submission::Status::Published
         );
+    let in_hub = matches!(
+        submission.status,
+        chorus_domain::submission::Status::Approved
+            | chorus_domain::submission::Status::Scheduled
+            | chorus_domain::submission::Status::Published
+    );
+    let share_until =
+        if in_hub && chorus_domain::authorize(&caller.actor, chorus_domain::Action::SchedulePosts).is_ok() {
+            let until = chorus_app::amplify::share_until(&s.app, caller, id).await?;
+            Some(until.map(super::amplify::last_day).unwrap_or_default())
+        } else {
+            None
+        };
     // Reviewers and authors see the guideline findings of the current version.
     let findings = if standing.author || standing.lead || standing.team {
         let networks = guidelines::networks_of(&submission.channels);
@@ -370,6 +385,7 @@ async fn show_page(
         errors,
         publish,
         can_publish,
+        share_until,
     })
 }
 
@@ -1037,7 +1053,7 @@ struct GuidelinesPage {
     errors: Vec<FormError>,
     campaigns: Vec<campaigns::Campaign>,
     pillars: Vec<campaigns::Pillar>,
-    lead_review: bool,
+    settings: chorus_domain::settings::OrgSettings,
     is_admin: bool,
 }
 
@@ -1083,7 +1099,7 @@ async fn guidelines_page(
         errors,
         campaigns: campaigns::campaigns(&s.app, caller).await?,
         pillars: campaigns::pillars(&s.app, caller).await?,
-        lead_review: chorus_app::settings::get(&s.app, caller).await?.lead_review,
+        settings: chorus_app::settings::get(&s.app, caller).await?,
         is_admin: user.me.user.role.is_admin(),
     })
 }
@@ -1239,6 +1255,23 @@ pub async fn create_pillar(
 pub struct SettingsForm {
     #[serde(default)]
     lead_review: Option<String>,
+    /// The share guard's limits (absent from older forms: left as they are).
+    #[serde(default)]
+    share_items_per_day: Option<String>,
+    #[serde(default)]
+    share_repeats_per_item: Option<String>,
+}
+
+/// A whole number from a form field, or the reason it is not one.
+fn form_number(
+    field: &'static str,
+    value: Option<&str>,
+    current: u32,
+) -> Result<u32, chorus_domain::Invalid> {
+    match value.map(str::trim) {
+        None => Ok(current),
+        Some(v) => v.parse().map_err(|_| chorus_domain::Invalid::new(field, "must be a whole number")),
+    }
 }
 
 pub async fn settings(
@@ -1249,6 +1282,15 @@ pub async fn settings(
     let caller = &user.me.caller;
     let mut current = chorus_app::settings::get(&s.app, caller).await?;
     current.lead_review = f.lead_review.is_some();
+    current.share_items_per_day =
+        form_number("share_items_per_day", f.share_items_per_day.as_deref(), current.share_items_per_day)
+            .map_err(chorus_app::Error::from)?;
+    current.share_repeats_per_item = form_number(
+        "share_repeats_per_item",
+        f.share_repeats_per_item.as_deref(),
+        current.share_repeats_per_item,
+    )
+    .map_err(chorus_app::Error::from)?;
     chorus_app::settings::update(&s.app, caller, current).await?;
     Ok(Redirect::to("/guidelines?notice=saved").into_response())
 }

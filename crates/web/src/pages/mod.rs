@@ -1,7 +1,7 @@
 //! Server-rendered pages. Every form posts and redirects (303); every page works without JavaScript.
 
 mod account;
-mod amplify;
+pub(crate) mod amplify;
 mod auth;
 mod blog;
 mod contrib;
@@ -92,6 +92,7 @@ pub fn routes() -> Router<AppState> {
         .route("/s/{code}", get(follow_link))
         .route("/share", get(amplify::hub).post(amplify::share))
         .route("/me/shares", get(amplify::mine))
+        .route("/submissions/{id}/share-until", post(amplify::set_share_until))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
 }

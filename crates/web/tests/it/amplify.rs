@@ -14,6 +14,7 @@ struct World {
     api: reqwest::Client,
     /// A client that does not follow redirects, as a test of where one leads.
     raw: reqwest::Client,
+    org: chorus_domain::OrgId,
     eve: String,
     sam: String,
 }
@@ -26,7 +27,7 @@ async fn setup() -> World {
     let sam = t.token(org, "sam@acme.test").await;
     let eve = t.token(org, "eve@acme.test").await;
     let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    World { t, api: reqwest::Client::new(), raw, eve, sam }
+    World { t, api: reqwest::Client::new(), raw, org, eve, sam }
 }
 
 impl World {
@@ -269,4 +270,78 @@ async fn the_share_hub_shares_in_one_click_and_remembers_the_mastodon_instance()
 
 fn amplify_encode(s: &str) -> String {
     chorus_domain::amplify::encode(s)
+}
+
+/// The social team decides how long an item stays in the share hub; admins tune the share guard
+/// (a ceiling on volume, never a quota); employees can do neither.
+#[tokio::test]
+async fn the_social_team_sets_how_long_items_stay_and_admins_tune_the_share_guard() {
+    let w = setup().await;
+    let id = w.approved("Open day", "https://example.com/open-day").await;
+    let share = json!({"submission_id": id, "network": "x"});
+
+    // Sam takes the item out of the hub after yesterday, through the form on its page.
+    let sam = w.t.sign_in("sam@acme.test", PASSWORD).await;
+    let page = sam.get(w.t.url(&format!("/submissions/{id}"))).send().await.expect("GET");
+    let page = page.text().await.expect("body");
+    assert!(page.contains("Last day in the share hub"), "{page}");
+    let yesterday = (time::OffsetDateTime::now_utc() - time::Duration::days(1)).date().to_string();
+    let form = [("csrf", chorus_testkit::csrf_of(&page)), ("share_until", yesterday.clone())];
+    let res = sam.post(w.t.url(&format!("/submissions/{id}/share-until"))).form(&form).send().await;
+    assert_eq!(res.expect("POST").status(), 303);
+    let page = sam.get(w.t.url(&format!("/submissions/{id}"))).send().await.expect("GET");
+    assert!(page.text().await.expect("body").contains(&format!("value=\"{yesterday}\"")), "the date is kept");
+    let (s, v) = w.post(&w.eve, "/api/v1/shares", share.clone()).await;
+    assert_eq!(s, 409, "expired from the hub: {v}");
+    let eve = w.t.sign_in("eve@acme.test", PASSWORD).await;
+    let hub = eve.get(w.t.url("/share")).send().await.expect("GET").text().await.expect("body");
+    assert!(!hub.contains("Share Open day"), "gone from the hub");
+    let form =
+        [("csrf", chorus_testkit::csrf_of(&page_of(&sam, &w, &id).await)), ("share_until", "soon".into())];
+    let res = sam.post(w.t.url(&format!("/submissions/{id}/share-until"))).form(&form).send().await;
+    let res = res.expect("POST");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("body").contains("must be a date"));
+
+    // Over the API: Eve may not change it; Sam puts it back with no end.
+    let put = |token: &str, body: Value| {
+        w.api
+            .put(w.t.url(&format!("/api/v1/submissions/{id}/share-until")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(put(&w.eve, json!({"share_until": null})).await.expect("PUT").status(), 403);
+    assert_eq!(put(&w.sam, json!({"share_until": "tomorrow"})).await.expect("PUT").status(), 422);
+    let res = put(&w.sam, json!({"share_until": null})).await.expect("PUT");
+    assert_eq!(res.status(), 200);
+    assert_eq!(w.post(&w.eve, "/api/v1/shares", share.clone()).await.0, 201);
+
+    // An admin lowers the repeats per item to one a day; a nonsense limit is refused.
+    w.t.person(w.org, "ada@acme.test", "admin", None, PASSWORD).await;
+    let ada = w.t.sign_in("ada@acme.test", PASSWORD).await;
+    let page = ada.get(w.t.url("/guidelines")).send().await.expect("GET").text().await.expect("body");
+    assert!(page.contains("name=\"share_repeats_per_item\" min=\"1\" max=\"20\" value=\"5\""), "{page}");
+    let csrf = chorus_testkit::csrf_of(&page);
+    let settings = |items: &str, repeats: &str| {
+        let form = [
+            ("csrf", csrf.clone()),
+            ("lead_review", "on".to_owned()),
+            ("share_items_per_day", items.to_owned()),
+            ("share_repeats_per_item", repeats.to_owned()),
+        ];
+        ada.post(w.t.url("/settings")).form(&form).send()
+    };
+    let res = settings("15", "0").await.expect("POST");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("body").contains("between 1 and 20"));
+    assert_eq!(settings("15", "1").await.expect("POST").status(), 303);
+    let (s, v) = w.post(&w.eve, "/api/v1/shares", share).await;
+    assert_eq!(s, 409, "{v}");
+    assert!(v["detail"].as_str().unwrap_or_default().contains("shared this once today"), "{v}");
+}
+
+async fn page_of(client: &reqwest::Client, w: &World, id: &str) -> String {
+    let res = client.get(w.t.url(&format!("/submissions/{id}"))).send().await.expect("GET");
+    res.text().await.expect("body")
 }
