@@ -460,8 +460,10 @@ async fn write_loop(
 async fn write(store: &Store, batch: &[shares::NewClick]) {
     for attempt in 1..=5 {
         let result = async {
-            let mut db = store.conn().await?;
-            shares::insert_clicks(&mut db, batch).await
+            // One transaction: a retry after a failure never writes part of a batch twice.
+            let mut tx = store.tx().await?;
+            shares::insert_clicks(&mut tx, batch).await?;
+            tx.commit().await
         }
         .await;
         match result {

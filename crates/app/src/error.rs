@@ -29,6 +29,9 @@ pub enum Error {
     /// An upload refused for its size, type or content.
     #[error(transparent)]
     Upload(chorus_media::MediaError),
+    /// A request that makes no sense as asked (an inverted or malformed report period).
+    #[error("{0}")]
+    BadRequest(String),
     /// A link that has expired or was already used.
     #[error("{0}")]
     Gone(&'static str),
@@ -66,6 +69,7 @@ impl Error {
             Error::Cadence { .. } => "cadence",
             Error::Upload(_) => "upload_refused",
             Error::Gone(_) => "gone",
+            Error::BadRequest(_) => "bad_request",
             Error::TooManyRequests { .. } => "too_many_requests",
             Error::Internal(_) => "internal",
         }

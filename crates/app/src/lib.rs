@@ -5,6 +5,7 @@
 //! write the audit record in that same transaction.
 
 pub mod amplify;
+pub mod analytics;
 pub mod audit;
 pub mod campaigns;
 pub mod dead_letters;
@@ -61,6 +62,8 @@ pub struct Config {
     pub secrets: secrets::Keyring,
     /// How long a click may wait before it is written (what a crash can lose at most).
     pub click_flush: std::time::Duration,
+    /// How long raw clicks are kept (their hourly and daily roll-ups stay).
+    pub click_retention: time::Duration,
 }
 
 impl Config {
@@ -78,6 +81,7 @@ impl Config {
             previews: chorus_networks::preview::PreviewPolicy::default(),
             secrets: secrets::Keyring::ephemeral(),
             click_flush: std::time::Duration::from_millis(100),
+            click_retention: time::Duration::days(90),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! them.
 
 pub mod amplify;
+pub mod analytics;
 pub mod cadence;
 pub mod clock;
 pub mod error;

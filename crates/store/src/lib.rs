@@ -17,6 +17,7 @@ use sqlx::{
 use std::{str::FromStr, time::Duration};
 
 pub mod admin;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;

@@ -20,7 +20,8 @@ pub struct Share {
     pub caption: String,
     pub destination: String,
     pub created_at: OffsetDateTime,
-    /// Clicks by people, and fetches by bots and preview fetchers, so far.
+    /// Clicks by people, and fetches by bots and preview fetchers, so far (hourly roll-ups, plus
+    /// the raw clicks not rolled up yet).
     pub human_clicks: i64,
     pub bot_fetches: i64,
 }
@@ -61,8 +62,14 @@ macro_rules! share_sql {
         concat!(
             "select sh.id, sh.org_id, sh.user_id, sh.submission_id, s.title, sh.network, sh.code, sh.caption, \
              sh.destination, sh.created_at, \
-             (select count(*) from clicks k where k.share_id = sh.id and k.bot is null), \
-             (select count(*) from clicks k where k.share_id = sh.id and k.bot is not null) \
+             (select cast(coalesce(sum(b.human), 0) as bigint) from click_buckets b \
+               where b.share_id = sh.id and b.span = 'h') \
+             + (select count(*) from clicks k where k.share_id = sh.id and k.bot is null \
+               and k.at >= (select rolled_until from rollup_state where id = 1)), \
+             (select cast(coalesce(sum(b.bot), 0) as bigint) from click_buckets b \
+               where b.share_id = sh.id and b.span = 'h') \
+             + (select count(*) from clicks k where k.share_id = sh.id and k.bot is not null \
+               and k.at >= (select rolled_until from rollup_state where id = 1)) \
              from shares sh join submissions s on s.id = sh.submission_id ",
             $tail
         )

@@ -19,6 +19,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::Conflict(_) | Error::Changed { .. } | Error::Cadence { .. } => StatusCode::CONFLICT,
         Error::Upload(u) => StatusCode::from_u16(u.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
         Error::Gone(_) => StatusCode::GONE,
+        Error::BadRequest(_) => StatusCode::BAD_REQUEST,
         Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

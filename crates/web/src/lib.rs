@@ -3,6 +3,7 @@
 //! call one use case, render.
 
 mod api;
+mod chart;
 mod cookies;
 mod csrf;
 mod error;

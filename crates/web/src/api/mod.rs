@@ -2,6 +2,7 @@
 //! and the OpenAPI 3.1 document generated from these handlers.
 
 mod amplify;
+pub(crate) mod analytics;
 mod contrib;
 mod dto;
 mod publish;
@@ -94,6 +95,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish::calendar_ics))
         .routes(routes!(amplify::my_shares, amplify::create_share))
         .routes(routes!(amplify::set_share_until))
+        .routes(routes!(analytics::summary))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

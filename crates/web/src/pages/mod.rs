@@ -2,6 +2,7 @@
 
 mod account;
 pub(crate) mod amplify;
+mod analytics;
 mod auth;
 mod blog;
 mod contrib;
@@ -92,6 +93,8 @@ pub fn routes() -> Router<AppState> {
         .route("/s/{code}", get(follow_link))
         .route("/share", get(amplify::hub).post(amplify::share))
         .route("/me/shares", get(amplify::mine))
+        .route("/analytics", get(analytics::dashboard))
+        .route("/analytics/export/{file}", get(analytics::export))
         .route("/submissions/{id}/share-until", post(amplify::set_share_until))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
@@ -137,6 +140,8 @@ pub struct Chrome {
     /// Which navigation entry is current.
     pub section: &'static str,
     pub notice: Option<String>,
+    /// Whether the analytics dashboards are open to this person (team, admins, leads).
+    pub analytics: bool,
 }
 
 impl Chrome {
@@ -152,6 +157,10 @@ impl Chrome {
             csrf: u.csrf.clone(),
             section,
             notice: None,
+            analytics: {
+                let a = &u.me.caller.actor;
+                a.role.is_admin() || a.role == chorus_domain::Role::Social || !a.leads.is_empty()
+            },
         }
     }
 

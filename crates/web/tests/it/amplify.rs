@@ -131,6 +131,46 @@ async fn a_share_counts_people_and_bots_apart_and_tags_the_destination() {
         w.get(&w.sam, "/api/v1/shares").await.1["items"].as_array().expect("items").is_empty(),
         "only one's own"
     );
+    let eve = w.t.sign_in("eve@acme.test", PASSWORD).await;
+    let page = eve.get(w.t.url("/me/shares")).send().await.expect("GET").text().await.expect("body");
+    assert!(page.contains("<td>Open day</td><td>LinkedIn</td>"), "{page}");
+    assert!(page.contains("<td>5</td><td>2</td>"), "5 people, 2 robots on 'my shares': {page}");
+
+    // The social team's numbers: the API and the dashboard agree.
+    let (s, sum) = w.get(&w.sam, "/api/v1/analytics/summary").await;
+    assert_eq!(s, 200, "{sum}");
+    assert_eq!(sum["clicks"], json!({"human": 5, "bot": 2}), "{sum}");
+    assert_eq!(sum["unique_visitors"], 1, "one phone, counted once: {sum}");
+    assert_eq!(
+        (sum["shares"].as_i64(), sum["submissions"].as_i64(), sum["approved"].as_i64()),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(sum["published"], 0);
+    assert_eq!(sum["participation_rate"], 0.5, "Eve took part, Sam did not: {sum}");
+    let sam = w.t.sign_in("sam@acme.test", PASSWORD).await;
+    let page = sam.get(w.t.url("/analytics")).send().await.expect("GET").text().await.expect("body");
+    assert!(
+        page.contains("<td>People&#39;s clicks</td><td>5</td>")
+            || page.contains("<td>People's clicks</td><td>5</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>Preview robots&#39; fetches</td><td>2</td>")
+            || page.contains("<td>Preview robots' fetches</td><td>2</td>")
+    );
+    assert!(
+        page.contains("<svg") && page.contains("People&#39;s clicks in all: 5")
+            || page.contains("People's clicks in all: 5"),
+        "the chart: {page}"
+    );
+    assert!(page.contains("<td>Open day</td><td>article</td><td>5</td>"), "what works: {page}");
+    let csv = sam.get(w.t.url("/analytics/export/networks.csv")).send().await.expect("GET");
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.expect("body");
+    assert_eq!(csv, "Network,People's clicks,Visitors,Preview robots,Shares clicked\nlinkedin,5,1,2,1\n");
+    // Analytics are not for every employee.
+    assert_eq!(w.get(&w.eve, "/api/v1/analytics/summary").await.0, 403);
+    assert_eq!(eve.get(w.t.url("/analytics")).send().await.expect("GET").status(), 403);
 }
 
 /// Acceptance 3: no open redirect, no guessing, and withdrawn content stops redirecting.
@@ -344,4 +384,102 @@ async fn the_social_team_sets_how_long_items_stay_and_admins_tune_the_share_guar
 async fn page_of(client: &reqwest::Client, w: &World, id: &str) -> String {
     let res = client.get(w.t.url(&format!("/submissions/{id}"))).send().await.expect("GET");
     res.text().await.expect("body")
+}
+
+/// Bad periods get a 400 with the reason; a department's lead sees their department only; the
+/// numbers survive the roll-up and the deletion of raw clicks past their retention.
+#[tokio::test]
+async fn analytics_check_periods_scope_leads_and_survive_roll_ups() {
+    let w = setup().await;
+    for (query, reason) in [
+        ("from=2026-12-05&to=2026-12-01", "from must be before to"),
+        ("from=2000-01-01&to=2026-01-01", "at most 732 days"),
+        ("from=yesterday", "from must be a date"),
+        ("to=2026-02-30", "to must be a date"),
+        ("department=sales", "department must be a department id"),
+    ] {
+        let (s, v) = w.get(&w.sam, &format!("/api/v1/analytics/summary?{query}")).await;
+        assert_eq!(s, 400, "{query}: {v}");
+        assert!(v["detail"].as_str().unwrap_or_default().contains(reason), "{query}: {v}");
+    }
+    let sam = w.t.sign_in("sam@acme.test", PASSWORD).await;
+    let res = sam.get(w.t.url("/analytics?from=2026-12-05&to=2026-12-01")).send().await.expect("GET");
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.expect("body").contains("from must be before to"));
+
+    // Field has Fred (who shares) and Lena (its lead); Office has Olaf (who shares too).
+    w.t.person(w.org, "lena@acme.test", "lead", Some("Field"), PASSWORD).await;
+    w.t.person(w.org, "fred@acme.test", "employee", Some("Field"), PASSWORD).await;
+    w.t.person(w.org, "olaf@acme.test", "employee", Some("Office"), PASSWORD).await;
+    let (fred, olaf, lena) = (
+        w.t.token(w.org, "fred@acme.test").await,
+        w.t.token(w.org, "olaf@acme.test").await,
+        w.t.token(w.org, "lena@acme.test").await,
+    );
+    let id = w.approved("Open day", "https://example.com/open-day").await;
+    let mut codes = vec![];
+    for token in [&fred, &olaf] {
+        let (s, v) = w.post(token, "/api/v1/shares", json!({"submission_id": id, "network": "x"})).await;
+        assert_eq!(s, 201, "{v}");
+        codes.push(v["code"].as_str().expect("code").to_owned());
+    }
+    for _ in 0..3 {
+        w.follow(&codes[0], PHONE).await;
+    }
+    w.follow(&codes[1], PHONE).await;
+    let expect = |v: &Value, human: i64| v["clicks"]["human"] == human;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !expect(&w.get(&w.sam, "/api/v1/analytics/summary").await.1, 4) {
+        assert!(std::time::Instant::now() < deadline, "clicks not written");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Lena sees Field (3 clicks), not Office, not the whole organization.
+    let departments = w.get(&w.sam, "/api/v1/departments").await.1;
+    let dept = |name: &str| {
+        departments["items"].as_array().expect("items").iter().find(|d| d["name"] == name).expect(name)["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let (field, office) = (dept("Field"), dept("Office"));
+    let (s, v) = w.get(&lena, &format!("/api/v1/analytics/summary?department={field}")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!((v["clicks"]["human"].as_i64(), v["shares"].as_i64()), (Some(3), Some(1)), "{v}");
+    assert_eq!(v["participation_rate"], 0.5, "Fred of Fred and Lena: {v}");
+    assert_eq!(w.get(&lena, &format!("/api/v1/analytics/summary?department={office}")).await.0, 403);
+    assert_eq!(w.get(&lena, "/api/v1/analytics/summary").await.0, 403);
+    let browser = w.t.sign_in("lena@acme.test", PASSWORD).await;
+    let page = browser.get(w.t.url("/analytics")).send().await.expect("GET").text().await.expect("body");
+    assert!(page.contains("<h1>Analytics: Field</h1>"), "a lead lands on their department: {page}");
+    assert!(
+        page.contains("<td>People&#39;s clicks</td><td>3</td>")
+            || page.contains("<td>People's clicks</td><td>3</td>"),
+        "{page}"
+    );
+    assert!(!page.contains("Whole organization"));
+
+    // Three days on, the hours are rolled up; 100 days on, the raw clicks are gone; the numbers stay.
+    let before = w.get(&w.sam, "/api/v1/analytics/summary?from=2026-01-01&to=2027-12-31").await.1;
+    for days in [3, 100] {
+        w.t.clock.advance(time::Duration::days(days));
+        let done = chorus_app::analytics::maintain(&w.t.app).await.expect("maintain");
+        assert!(done.hours_rolled > 0);
+        let after = w.get(&w.sam, "/api/v1/analytics/summary?from=2026-01-01&to=2027-12-31").await.1;
+        assert_eq!(after["clicks"], before["clicks"], "after {days} days: {after}");
+        assert_eq!(after["unique_visitors"], before["unique_visitors"], "after {days} days: {after}");
+        let (_, v) = w
+            .get(
+                &lena,
+                &format!("/api/v1/analytics/summary?from=2026-01-01&to=2027-12-31&department={field}"),
+            )
+            .await;
+        assert_eq!(v["clicks"]["human"], 3, "after {days} days: {v}");
+        let (_, mine) = w.get(&fred, "/api/v1/shares").await;
+        assert_eq!(mine["items"][0]["human_clicks"], 3, "'my shares' after {days} days: {mine}");
+    }
+    let mut db = w.t.app.store.conn().await.expect("db");
+    let raw =
+        chorus_store::shares::totals(&mut db, w.org, time::OffsetDateTime::UNIX_EPOCH, w.t.app.now()).await;
+    assert_eq!(raw.expect("totals").human_clicks, 0, "raw clicks past their retention are deleted");
 }

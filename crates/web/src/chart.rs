@@ -1,0 +1,168 @@
+//! Charts as SVG written on the server: readable without JavaScript, printable, and accessible
+//! (a title, a description, and the numbers in a table next to every chart).
+//!
+//! Written by hand rather than with `plotters`: a bar chart with a line is a few dozen lines of
+//! markup, and plotters' text layout needs a font backend (and its system dependencies) for the
+//! axis labels.
+
+use std::fmt::Write as _;
+
+/// One x position: its label, the bar's value and the line's value.
+pub struct Point {
+    pub label: String,
+    pub bar: i64,
+    pub line: i64,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A round number at or above `max`, so the axis reads 0, half and top.
+fn nice_top(max: i64) -> i64 {
+    if max <= 4 {
+        return 4;
+    }
+    let magnitude = 10_i64.pow((max as f64).log10().floor() as u32);
+    for step in [1, 2, 5, 10] {
+        if step * magnitude >= max {
+            return step * magnitude;
+        }
+    }
+    10 * magnitude
+}
+
+/// Bars (`bar_name`) with a line (`line_name`) over them, one per point, with a title.
+pub fn bars_and_line(title: &str, bar_name: &str, line_name: &str, points: &[Point]) -> String {
+    const W: f64 = 720.0;
+    const H: f64 = 240.0;
+    const LEFT: f64 = 48.0;
+    const RIGHT: f64 = 12.0;
+    const TOP: f64 = 16.0;
+    const BOTTOM: f64 = 40.0;
+    let (plot_w, plot_h) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let top = nice_top(points.iter().map(|p| p.bar.max(p.line)).max().unwrap_or(0));
+    let y = |v: i64| TOP + plot_h - (v as f64 / top as f64) * plot_h;
+    let n = points.len().max(1) as f64;
+    let slot = plot_w / n;
+    let bar_w = (slot * 0.7).max(1.0);
+    let bar_total: i64 = points.iter().map(|p| p.bar).sum();
+    let line_total: i64 = points.iter().map(|p| p.line).sum();
+
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="chart-title chart-desc">"#
+    );
+    let _ = write!(svg, r#"<title id="chart-title">{}</title>"#, escape(title));
+    let _ = write!(
+        svg,
+        r#"<desc id="chart-desc">{} in all: {bar_total}; {} in all: {line_total}; over {} days.</desc>"#,
+        escape(bar_name),
+        escape(line_name),
+        points.len()
+    );
+    // Axis and grid: 0, half, top.
+    for v in [0, top / 2, top] {
+        let yy = y(v);
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{v}</text>"##,
+            W - RIGHT,
+            LEFT - 6.0,
+            yy + 4.0
+        );
+    }
+    let _ = write!(svg, r##"<g class="bars" fill="#3b6fd8">"##);
+    for (i, p) in points.iter().enumerate() {
+        let x = LEFT + i as f64 * slot + (slot - bar_w) / 2.0;
+        let h = TOP + plot_h - y(p.bar);
+        let _ = write!(
+            svg,
+            r#"<rect x="{x:.1}" y="{:.1}" width="{bar_w:.1}" height="{h:.1}"><title>{}: {} {}</title></rect>"#,
+            y(p.bar),
+            escape(&p.label),
+            p.bar,
+            escape(bar_name)
+        );
+    }
+    svg.push_str("</g>");
+    let path: Vec<String> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{:.1},{:.1}", LEFT + i as f64 * slot + slot / 2.0, y(p.line)))
+        .collect();
+    if !path.is_empty() {
+        let _ = write!(
+            svg,
+            r##"<polyline class="line" fill="none" stroke="#e07a1f" stroke-width="2" points="{}"/>"##,
+            path.join(" ")
+        );
+    }
+    // Labels under the first, middle and last points.
+    let mut labelled: Vec<usize> = vec![0, points.len() / 2, points.len().saturating_sub(1)];
+    labelled.dedup();
+    for i in labelled.into_iter().filter(|&i| i < points.len()) {
+        let x = LEFT + i as f64 * slot + slot / 2.0;
+        let _ = write!(
+            svg,
+            r#"<text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle">{}</text>"#,
+            H - BOTTOM + 16.0,
+            escape(&points[i].label)
+        );
+    }
+    // Legend.
+    let _ = write!(
+        svg,
+        r##"<rect x="{LEFT}" y="{:.1}" width="10" height="10" fill="#3b6fd8"/><text x="{:.1}" y="{:.1}" font-size="11">{}</text><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#e07a1f" stroke-width="2"/><text x="{:.1}" y="{:.1}" font-size="11">{}</text>"##,
+        H - 14.0,
+        LEFT + 14.0,
+        H - 5.0,
+        escape(bar_name),
+        LEFT + 140.0,
+        H - 9.0,
+        LEFT + 160.0,
+        H - 9.0,
+        LEFT + 166.0,
+        H - 5.0,
+        escape(line_name)
+    );
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_has_a_bar_per_point_its_totals_and_escaped_labels() {
+        let points: Vec<Point> = (0..7)
+            .map(|i| Point { label: format!("Dec {i}"), bar: i * 3, line: i })
+            .chain([Point { label: "<script>".into(), bar: 0, line: 0 }])
+            .collect();
+        let svg = bars_and_line("Clicks & shares", "People's clicks", "Shares", &points);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<rect x=").count(), 8 + 1, "eight bars and the legend's swatch");
+        assert!(svg.contains("People&#39;s clicks in all: 63") || svg.contains("People's clicks in all: 63"));
+        assert!(svg.contains("Shares in all: 21"));
+        assert!(svg.contains("Clicks &amp; shares") && !svg.contains("<script>"));
+        assert!(svg.contains(">20</text>"), "the axis tops out at a round 20: {svg}");
+    }
+
+    #[test]
+    fn an_empty_period_still_draws_axes() {
+        let svg = bars_and_line("Nothing yet", "Clicks", "Shares", &[]);
+        assert!(svg.contains(">0</text>") && svg.contains(">4</text>"));
+    }
+
+    #[test]
+    fn axis_tops_are_round() {
+        assert_eq!(nice_top(0), 4);
+        assert_eq!(nice_top(7), 10);
+        assert_eq!(nice_top(11), 20);
+        assert_eq!(nice_top(51), 100);
+        assert_eq!(nice_top(120), 200);
+        assert_eq!(nice_top(1000), 1000);
+    }
+}
