@@ -256,9 +256,11 @@ pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response 
 async fn follow_link(
     axum::extract::State(s): axum::extract::State<AppState>,
     method: axum::http::Method,
-    axum::extract::Path(code): axum::extract::Path<String>,
+    code: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
     request: axum::extract::Request,
 ) -> Response {
+    // A code that is not even UTF-8 once decoded leads nowhere, like any other wrong code.
+    let code = code.map(|p| p.0).unwrap_or_default();
     let (parts, _) = request.into_parts();
     let header = |name: header::HeaderName| {
         parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(512).collect::<String>())

@@ -214,6 +214,8 @@ async fn tracked_links_cannot_be_bent_or_guessed() {
         "short",
         "..%2F..%2Fetc%2Fpasswd",
         "%2F%2Fevil.example",
+        "%FF%FE%FD%FC%FB%FA%F9%F8",
+        "abc%00defghij",
         &"z".repeat(300),
     ] {
         let res = w.follow(guess, PHONE).await;
