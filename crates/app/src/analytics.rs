@@ -83,6 +83,7 @@ pub struct Dashboard {
     pub by_network: Vec<Line>,
     pub by_team: Vec<Line>,
     pub by_campaign: Vec<Line>,
+    pub by_goal: Vec<Line>,
     pub days: Vec<Day>,
 }
 
@@ -186,6 +187,7 @@ pub async fn dashboard(app: &App, caller: &Caller, scope: Scope, period: Period)
     let by_network = lines(Dimension::Network, 10).await?;
     let by_team = lines(Dimension::Department, 50).await?;
     let by_campaign = lines(Dimension::Campaign, 20).await?;
+    let by_goal = lines(Dimension::Goal, 20).await?;
     let pipeline = sql::pipeline(&mut db, org, dept, period).await?;
     let publishing = sql::published(&mut db, org, dept, period)
         .await?
@@ -222,6 +224,7 @@ pub async fn dashboard(app: &App, caller: &Caller, scope: Scope, period: Period)
         by_network,
         by_team,
         by_campaign,
+        by_goal,
         days: days(period, &clicks, &shares),
         summary,
     })

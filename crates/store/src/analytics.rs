@@ -220,6 +220,8 @@ pub enum Dimension {
     Department,
     Network,
     Campaign,
+    /// The messaging goal (content pillar) of the content's campaign.
+    Goal,
 }
 
 /// One line of a breakdown: who or what, and its clicks.
@@ -261,9 +263,16 @@ pub async fn breakdown(
         ),
         Dimension::Network => ("cast(null as uuid), sh.network, cast(null as text)", "", "sh.network"),
         Dimension::Campaign => (
-            "c.id, c.name, c.goal",
-            "join submissions s on s.id = sh.submission_id left join campaigns c on c.id = s.campaign_id",
-            "c.id, c.name, c.goal",
+            "c.id, c.name, pl.name",
+            "join submissions s on s.id = sh.submission_id left join campaigns c on c.id = s.campaign_id \
+             left join pillars pl on pl.id = c.pillar_id",
+            "c.id, c.name, pl.name",
+        ),
+        Dimension::Goal => (
+            "pl.id, pl.name, cast(null as text)",
+            "join submissions s on s.id = sh.submission_id left join campaigns c on c.id = s.campaign_id \
+             left join pillars pl on pl.id = c.pillar_id",
+            "pl.id, pl.name",
         ),
     };
     let seg = per_share(plan);

@@ -183,6 +183,13 @@ pub fn tables(d: &Dashboard) -> Vec<Table> {
             }),
         },
         Table {
+            slug: "goals",
+            title: "Results per messaging goal",
+            note: "",
+            headers: with_clicks(&["Messaging goal"]),
+            rows: click_rows(&d.by_goal, |l| vec![name(l, "No messaging goal")]),
+        },
+        Table {
             slug: "days",
             title: "Day by day",
             note: "",

@@ -45,12 +45,17 @@ impl World {
 
     /// An idea with a link, by Eve, approved by Sam; returns its id.
     async fn approved(&self, title: &str, link: &str) -> String {
+        self.approved_in(title, link, None).await
+    }
+
+    /// The same, in a campaign.
+    async fn approved_in(&self, title: &str, link: &str, campaign: Option<&str>) -> String {
         let (s, d) = self
             .post(
                 &self.eve,
                 "/api/v1/submissions",
                 json!({"kind": "article", "title": title,
-                "body": "Come and see the new depot on Saturday", "link": link}),
+                "body": "Come and see the new depot on Saturday", "link": link, "campaign_id": campaign}),
             )
             .await;
         assert_eq!(s, 201, "{d}");
@@ -418,7 +423,12 @@ async fn analytics_check_periods_scope_leads_and_survive_roll_ups() {
         w.t.token(w.org, "olaf@acme.test").await,
         w.t.token(w.org, "lena@acme.test").await,
     );
-    let id = w.approved("Open day", "https://example.com/open-day").await;
+    let (s, goal) = w.post(&w.sam, "/api/v1/messaging-goals", json!({"name": "Community"})).await;
+    assert_eq!(s, 201, "{goal}");
+    let (s, campaign) =
+        w.post(&w.sam, "/api/v1/campaigns", json!({"name": "Open days 2026", "pillar_id": goal["id"]})).await;
+    assert_eq!(s, 201, "{campaign}");
+    let id = w.approved_in("Open day", "https://example.com/open-day", campaign["id"].as_str()).await;
     let mut codes = vec![];
     for token in [&fred, &olaf] {
         let (s, v) = w.post(token, "/api/v1/shares", json!({"submission_id": id, "network": "x"})).await;
@@ -435,6 +445,15 @@ async fn analytics_check_periods_scope_leads_and_survive_roll_ups() {
         assert!(std::time::Instant::now() < deadline, "clicks not written");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+
+    // Results per campaign and messaging goal (one phone followed both links: a visitor per link).
+    let csv = |table: &'static str| {
+        let sam = &sam;
+        let url = w.t.url(&format!("/analytics/export/{table}.csv"));
+        async move { sam.get(url).send().await.expect("GET").text().await.expect("body") }
+    };
+    assert!(csv("campaigns").await.contains("\nOpen days 2026,Community,4,2,0,2\n"));
+    assert!(csv("goals").await.contains("\nCommunity,4,2,0,2\n"));
 
     // Lena sees Field (3 clicks), not Office, not the whole organization.
     let departments = w.get(&w.sam, "/api/v1/departments").await.1;
