@@ -313,7 +313,7 @@ pub async fn follow(app: &App, code: &str, ctx: ClickContext) -> Result<Resoluti
     if ctx.count {
         let now = app.now();
         let (device, bot, visitor) = match chorus_domain::amplify::classify(&ctx.user_agent) {
-            Visitor::Bot(name) => ("bot".to_owned(), Some(name.to_owned()), None),
+            Visitor::Bot(name) => (name.to_owned(), Some(name.to_owned()), None),
             Visitor::Human(d) => {
                 let visitor = match ctx.client_addr.as_deref() {
                     Some(addr) => Some(app.visitor_hash(addr, &ctx.user_agent, now).await?),

@@ -271,7 +271,7 @@ impl Default for ShareGuard {
 
 impl ShareGuard {
     /// `items_today`: the different items this person shared today; `this_item_today`: how many
-    /// times they shared this one; `new_item`: whether this item is not among them yet.
+    /// times they shared this one (0: it would be a new item today).
     pub fn check(&self, items_today: u32, this_item_today: u32) -> Result<(), String> {
         if this_item_today >= self.max_repeats_per_item {
             let times = match self.max_repeats_per_item {

@@ -37,12 +37,16 @@ pub fn bars_and_line(title: &str, bar_name: &str, line_name: &str, points: &[Poi
     const W: f64 = 720.0;
     const H: f64 = 240.0;
     const LEFT: f64 = 48.0;
-    const RIGHT: f64 = 12.0;
+    const RIGHT: f64 = 40.0;
     const TOP: f64 = 16.0;
     const BOTTOM: f64 = 40.0;
     let (plot_w, plot_h) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
-    let top = nice_top(points.iter().map(|p| p.bar.max(p.line)).max().unwrap_or(0));
+    // Bars and line each get their own scale (left and right axis): shares are far fewer than
+    // clicks, and on one scale their line would lie flat on the axis.
+    let top = nice_top(points.iter().map(|p| p.bar).max().unwrap_or(0));
+    let line_top = nice_top(points.iter().map(|p| p.line).max().unwrap_or(0));
     let y = |v: i64| TOP + plot_h - (v as f64 / top as f64) * plot_h;
+    let y_line = |v: i64| TOP + plot_h - (v as f64 / line_top as f64) * plot_h;
     let n = points.len().max(1) as f64;
     let slot = plot_w / n;
     let bar_w = (slot * 0.7).max(1.0);
@@ -62,14 +66,16 @@ pub fn bars_and_line(title: &str, bar_name: &str, line_name: &str, points: &[Poi
         escape(line_name),
         points.len()
     );
-    // Axis and grid: 0, half, top.
-    for v in [0, top / 2, top] {
+    // Axes and grid: 0, half, top; the bars' scale on the left, the line's on the right.
+    for (v, l) in [(0, 0), (top / 2, line_top / 2), (top, line_top)] {
         let yy = y(v);
         let _ = write!(
             svg,
-            r##"<line x1="{LEFT}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{v}</text>"##,
+            r##"<line x1="{LEFT}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{v}</text><text x="{:.1}" y="{:.1}" font-size="11" fill="#b35c12">{l}</text>"##,
             W - RIGHT,
             LEFT - 6.0,
+            yy + 4.0,
+            W - RIGHT + 6.0,
             yy + 4.0
         );
     }
@@ -90,7 +96,7 @@ pub fn bars_and_line(title: &str, bar_name: &str, line_name: &str, points: &[Poi
     let path: Vec<String> = points
         .iter()
         .enumerate()
-        .map(|(i, p)| format!("{:.1},{:.1}", LEFT + i as f64 * slot + slot / 2.0, y(p.line)))
+        .map(|(i, p)| format!("{:.1},{:.1}", LEFT + i as f64 * slot + slot / 2.0, y_line(p.line)))
         .collect();
     if !path.is_empty() {
         let _ = write!(
@@ -147,13 +153,15 @@ mod tests {
         assert!(svg.contains("People&#39;s clicks in all: 63") || svg.contains("People's clicks in all: 63"));
         assert!(svg.contains("Shares in all: 21"));
         assert!(svg.contains("Clicks &amp; shares") && !svg.contains("<script>"));
-        assert!(svg.contains(">20</text>"), "the axis tops out at a round 20: {svg}");
+        assert!(svg.contains(">20</text>"), "the bars' axis tops out at a round 20: {svg}");
+        assert!(svg.contains(">10</text>"), "the line's axis (max 6) at 10: {svg}");
     }
 
     #[test]
     fn an_empty_period_still_draws_axes() {
         let svg = bars_and_line("Nothing yet", "Clicks", "Shares", &[]);
         assert!(svg.contains(">0</text>") && svg.contains(">4</text>"));
+        assert!(!svg.contains("<polyline"), "no line without points");
     }
 
     #[test]

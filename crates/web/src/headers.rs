@@ -10,6 +10,17 @@ use axum::{
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// The share hub's forms answer with a redirect to a network's share page (any https host: a
+/// Mastodon instance can be anywhere), and browsers hold redirects after a form to `form-action`.
+const SHARE_HUB_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'self'; form-action 'self' https:; frame-ancestors 'none'";
+
+/// For the share hub's routes: its forms may lead to the networks' share pages.
+pub async fn allow_share_intents(mut res: Response) -> Response {
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(SHARE_HUB_CSP));
+    res
+}
+
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();

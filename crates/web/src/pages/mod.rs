@@ -91,7 +91,12 @@ pub fn routes() -> Router<AppState> {
         .route("/jobs", get(publish::jobs))
         .route("/jobs/{id}/retry", post(publish::retry_job))
         .route("/s/{code}", get(follow_link))
-        .route("/share", get(amplify::hub).post(amplify::share))
+        .route(
+            "/share",
+            get(amplify::hub)
+                .post(amplify::share)
+                .layer(axum::middleware::map_response(crate::headers::allow_share_intents)),
+        )
         .route("/me/shares", get(amplify::mine))
         .route("/analytics", get(analytics::dashboard))
         .route("/analytics/export/{file}", get(analytics::export))

@@ -267,7 +267,18 @@ async fn the_share_hub_shares_in_one_click_and_remembers_the_mastodon_instance()
     assert_eq!(draft["status"], "draft");
 
     let browser = w.t.sign_in("eve@acme.test", PASSWORD).await;
-    let page = browser.get(w.t.url("/share")).send().await.expect("GET").text().await.expect("body");
+    let res = browser.get(w.t.url("/share")).send().await.expect("GET");
+    // Browsers hold a form's redirect to `form-action`: the hub's may lead to any network.
+    let csp = res.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    assert!(csp.contains("form-action 'self' https:;"), "{csp}");
+    let elsewhere = browser.get(w.t.url("/me/shares")).send().await.expect("GET");
+    assert!(
+        elsewhere.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains("form-action 'self';")
+    );
+    let page = res.text().await.expect("body");
     assert!(page.contains("aria-label=\"Share Open day\"") && page.contains("(I work at Acme)"), "{page}");
     assert!(!page.contains("Secret draft"), "only approved content is in the hub");
     let csrf = chorus_testkit::csrf_of(&page);
