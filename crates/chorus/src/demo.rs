@@ -80,10 +80,12 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
         seniority: Some("1".into()),
     };
     chorus_app::people::invite(app, &op, &invited).await.map_err(err)?;
-    content(app, org.id).await?;
+    let seeded = content(app, org.id).await?;
+    amplification(app, org.id, seeded).await?;
     println!(
         "\nDemo company \"Northwind Outdoor\" is ready. Sign in as olivia@northwind.example (owner), \
-         sam@northwind.example (social team) or marcus@northwind.example (employee), password: {DEMO_PASSWORD}\n"
+         sam@northwind.example (social team: /analytics) or marcus@northwind.example (employee: /share), \
+         password: {DEMO_PASSWORD}\n"
     );
     Ok(())
 }
@@ -114,8 +116,15 @@ fn demo_photo() -> anyhow::Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// What [`content`] made that the amplification part builds on.
+struct Seeded {
+    /// The approved article with a link ("Northwind named a top outdoor employer").
+    award: SubmissionId,
+    campaign: chorus_domain::CampaignId,
+}
+
 /// Submissions in every state of the workflow, an idea board with votes, goals and a campaign.
-async fn content(app: &App, org: OrgId) -> anyhow::Result<()> {
+async fn content(app: &App, org: OrgId) -> anyhow::Result<Seeded> {
     let err = |e: chorus_app::Error| anyhow::anyhow!("{e}");
     let sam = person(app, org, "sam@northwind.example").await?;
     let tom = person(app, org, "tom@northwind.example").await?;
@@ -351,5 +360,266 @@ async fn content(app: &App, org: OrgId) -> anyhow::Result<()> {
     )
     .await
     .map_err(err)?;
+    Ok(Seeded { award, campaign: campaign.id })
+}
+
+/// A small deterministic generator (SplitMix64), so the demo's numbers are the same on every run
+/// (only the dates move with today).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// In `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// In `[0, 1)`.
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// Who shared what, where, how many days ago, how many people clicked on the first day (fewer
+/// each day after), and the caption they wrote (`None`: the suggested one).
+type DemoShare = (&'static str, Item, &'static str, i64, f64, Option<&'static str>);
+
+const SHARES: &[DemoShare] = &[
+    (
+        "aisha",
+        Item::Award,
+        "linkedin",
+        27,
+        14.0,
+        Some("So proud of this team! (I work at Northwind Outdoor)"),
+    ),
+    ("aisha", Item::Award, "x", 27, 6.0, None),
+    ("robert", Item::Award, "linkedin", 26, 22.0, None),
+    ("grace", Item::Award, "linkedin", 24, 9.0, None),
+    ("jonas", Item::Tent, "linkedin", 21, 12.0, None),
+    ("jonas", Item::Tent, "x", 20, 5.0, None),
+    (
+        "robert",
+        Item::Tent,
+        "linkedin",
+        19,
+        18.0,
+        Some("Three storms, one tent. (I work at Northwind Outdoor)"),
+    ),
+    ("marcus", Item::Guide, "facebook", 16, 8.0, None),
+    ("tom", Item::Guide, "linkedin", 15, 10.0, None),
+    ("elena", Item::Guide, "mastodon", 14, 7.0, None),
+    ("priya", Item::Hiring, "linkedin", 12, 11.0, None),
+    (
+        "grace",
+        Item::Hiring,
+        "linkedin",
+        11,
+        16.0,
+        Some("Know someone who'd love a summer outdoors? (I work at Northwind Outdoor)"),
+    ),
+    ("elena", Item::Hiring, "bluesky", 9, 5.0, None),
+    ("marcus", Item::Hiring, "x", 7, 4.0, None),
+    ("aisha", Item::Guide, "linkedin", 5, 9.0, None),
+    ("sam", Item::Guide, "x", 3, 6.0, None),
+    ("jonas", Item::Award, "facebook", 2, 5.0, None),
+    ("robert", Item::Guide, "linkedin", 1, 12.0, None),
+    ("elena", Item::Tent, "linkedin", 0, 6.0, None),
+];
+
+#[derive(Clone, Copy)]
+enum Item {
+    Award,
+    Guide,
+    Hiring,
+    Tent,
+}
+
+/// The amplification part: three more approved items with links (besides the award article),
+/// shared over the last four weeks by people of five departments on every network, with clicks
+/// that fade day by day after each share, link-preview robots counted apart, and the roll-ups
+/// current, so the share hub, "My shares" and the analytics dashboard have something to show.
+async fn amplification(app: &App, org: OrgId, seeded: Seeded) -> anyhow::Result<()> {
+    use chorus_app::amplify::{ShareInput, create_share};
+    use chorus_store::shares::NewClick;
+    use time::Duration;
+    let started = std::time::Instant::now();
+    let err = |e: chorus_app::Error| anyhow::anyhow!("{e}");
+    let sam = person(app, org, "sam@northwind.example").await?;
+    let tom = person(app, org, "tom@northwind.example").await?;
+    let marcus = person(app, org, "marcus@northwind.example").await?;
+    let grace = person(app, org, "grace@northwind.example").await?;
+    let jonas = person(app, org, "jonas@northwind.example").await?;
+
+    // Written, submitted and approved by every reviewer in turn.
+    let approved =
+        async |author: &Caller, reviewers: &[&Caller], input: Input| -> anyhow::Result<SubmissionId> {
+            let s = chorus_app::submissions::create(app, author, input).await.map_err(err)?;
+            let id = s.submission.id;
+            chorus_app::submissions::step(app, author, id, Step::Submit, "", None).await.map_err(err)?;
+            for r in reviewers {
+                chorus_app::submissions::step(app, r, id, Step::Decide(Decision::Approve), "", None)
+                    .await
+                    .map_err(err)?;
+            }
+            Ok(id)
+        };
+    let article = |title: &str, body: &str, link: &str, tag: &str| Input {
+        kind: Some("article".into()),
+        title: Some(title.into()),
+        body: Some(body.into()),
+        link: Some(link.into()),
+        tags: Some(vec![tag.into()]),
+        channels: Some(vec!["linkedin".into()]),
+        ..Input::default()
+    };
+    let mut guide = article(
+        "Ten spring routes our rangers love",
+        "Our rangers picked their favourite routes for the first warm weekends, from an easy lakeside \
+         loop to the north ridge at sunrise. #trails",
+        "https://www.northwind.example/guides/spring-routes",
+        "trails",
+    );
+    guide.campaign_id = Some(Some(seeded.campaign));
+    let guide = approved(&marcus, &[&tom, &sam], guide).await?;
+    let hiring = approved(
+        &grace,
+        &[&sam],
+        article(
+            "We're hiring summer rangers",
+            "Spend the summer outdoors with us: we're hiring twelve seasonal rangers for the north ridge \
+             and the lake district. Training, gear and a tent included.",
+            "https://careers.northwind.example/summer-rangers",
+            "careers",
+        ),
+    )
+    .await?;
+    let tent = approved(
+        &jonas,
+        &[&sam],
+        article(
+            "Outdoor Weekly tested the Ridgeline 2 tent",
+            "Outdoor Weekly took the Ridgeline 2 through three storms in the Highlands. Their verdict: \
+             the one to beat.",
+            "https://outdoorweekly.example/reviews/ridgeline-2",
+            "product",
+        ),
+    )
+    .await?;
+
+    let now = app.now();
+    let today = now.replace_time(time::Time::MIDNIGHT);
+    let mut rng = Rng(0x4e6f_7274_6877_696e); // "Northwin"
+    let mut clicks: Vec<NewClick> = Vec::new();
+    // People click on the way to work, at lunch and in the evening (UTC).
+    const HOURS: [i64; 5] = [7, 12, 17, 19, 21];
+    const DEVICES: [&str; 20] = [
+        "mobile", "mobile", "mobile", "mobile", "mobile", "mobile", "mobile", "mobile", "mobile", "mobile",
+        "mobile", "mobile", "desktop", "desktop", "desktop", "desktop", "desktop", "desktop", "tablet",
+        "other",
+    ];
+    for &(who, item, network, days_ago, first_day, caption) in SHARES {
+        let caller = person(app, org, &format!("{who}@northwind.example")).await?;
+        let submission_id = match item {
+            Item::Award => seeded.award,
+            Item::Guide => guide,
+            Item::Hiring => hiring,
+            Item::Tent => tent,
+        };
+        // Shared in working hours that day (a few hours ago, for today's); the share is made with
+        // the clock at that moment, so its date and the daily share guard are those of that day.
+        let day = today - Duration::days(days_ago);
+        let at = (day + Duration::minutes(9 * 60 + rng.below(8 * 60) as i64)).min(now - Duration::hours(2));
+        let then = App { clock: std::sync::Arc::new(chorus_domain::FakeClock::new(at)), ..app.clone() };
+        let share = create_share(
+            &then,
+            &caller,
+            ShareInput {
+                submission_id,
+                network: network.into(),
+                caption: caption.map(Into::into),
+                mastodon_instance: (network == "mastodon").then(|| "https://mastodon.social".into()),
+            },
+        )
+        .await
+        .map_err(err)?
+        .share;
+        let click = |at, device: &str, bot: Option<&str>, referrer: Option<&str>, visitor| NewClick {
+            org_id: org,
+            share_id: share.id,
+            at,
+            network: network.into(),
+            referrer_host: referrer.map(Into::into),
+            device: device.into(),
+            bot: bot.map(Into::into),
+            visitor,
+        };
+        // The network fetches the link's preview card as the post goes out (every Mastodon
+        // server the post reaches fetches its own).
+        let (preview_bot, fetches, referrers): (&str, u64, &[&str]) = match network {
+            "linkedin" => ("LinkedInBot", 1 + rng.below(2), &["www.linkedin.com", "lnkd.in"]),
+            "x" => ("Twitterbot", 1 + rng.below(2), &["t.co"]),
+            "facebook" => ("facebookexternalhit", 2, &["l.facebook.com", "lm.facebook.com"]),
+            "mastodon" => ("Mastodon", 3 + rng.below(5), &["mastodon.social", "fosstodon.org"]),
+            _ => ("Bluesky cardyb", 1, &["bsky.app"]),
+        };
+        for _ in 0..fetches {
+            let fetched = at + Duration::seconds(2 + rng.below(90) as i64);
+            clicks.push(click(fetched, preview_bot, Some(preview_bot), None, None));
+        }
+        // Then people, fewer every day.
+        for k in 0..=days_ago {
+            let expected = first_day * 0.55_f64.powi(k as i32);
+            let n = (expected + rng.unit()).floor() as u64;
+            let mut visitor = String::new();
+            for _ in 0..n {
+                let hour = *rng.pick(&HOURS);
+                let mut when =
+                    day + Duration::days(k) + Duration::seconds(hour * 3600 + rng.below(3600) as i64);
+                if when < at {
+                    when = at + Duration::seconds(60 + rng.below(50 * 60) as i64);
+                }
+                if when >= now {
+                    continue;
+                }
+                // Now and then the same person comes back the same day (counted once).
+                if visitor.is_empty() || rng.unit() > 0.12 {
+                    visitor = format!("{:016x}{:016x}", rng.next(), rng.next());
+                }
+                let referrer = if rng.unit() < 0.35 { None } else { Some(*rng.pick(referrers)) };
+                let device = *rng.pick(&DEVICES);
+                clicks.push(click(when, device, None, referrer, Some(visitor.clone())));
+                // Someone passes it on in a chat, whose preview robot fetches it too.
+                if rng.unit() < 0.08 {
+                    let bot = *rng.pick(&["Slackbot", "WhatsApp", "Googlebot"]);
+                    clicks.push(click(when + Duration::seconds(30), bot, Some(bot), None, None));
+                }
+            }
+        }
+    }
+    clicks.retain(|c| c.at < now);
+    clicks.sort_by_key(|c| c.at);
+    let mut tx = app.store.tx().await?;
+    chorus_store::shares::insert_clicks(&mut tx, &clicks).await?;
+    tx.commit().await?;
+    let rolled = chorus_app::analytics::maintain(app).await.map_err(err)?;
+    tracing::info!(
+        shares = SHARES.len(),
+        clicks = clicks.len(),
+        hours = rolled.hours_rolled,
+        ms = started.elapsed().as_millis(),
+        "--demo: shares and clicks seeded"
+    );
     Ok(())
 }
