@@ -139,7 +139,10 @@ async fn a_share_counts_people_and_bots_apart_and_tags_the_destination() {
     let eve = w.t.sign_in("eve@acme.test", PASSWORD).await;
     let page = eve.get(w.t.url("/me/shares")).send().await.expect("GET").text().await.expect("body");
     assert!(page.contains("<td>Open day</td><td>LinkedIn</td>"), "{page}");
-    assert!(page.contains("<td>5</td><td>2</td>"), "5 people, 2 robots on 'my shares': {page}");
+    assert!(
+        page.contains(r#"<td data-label="People">5</td><td data-label="Preview robots">2</td>"#),
+        "5 people, 2 robots on 'my shares': {page}"
+    );
 
     // The social team's numbers: the API and the dashboard agree.
     let (s, sum) = w.get(&w.sam, "/api/v1/analytics/summary").await;
@@ -154,21 +157,13 @@ async fn a_share_counts_people_and_bots_apart_and_tags_the_destination() {
     assert_eq!(sum["participation_rate"], 0.5, "Eve took part, Sam did not: {sum}");
     let sam = w.t.sign_in("sam@acme.test", PASSWORD).await;
     let page = sam.get(w.t.url("/analytics")).send().await.expect("GET").text().await.expect("body");
-    assert!(
-        page.contains("<td>People&#39;s clicks</td><td>5</td>")
-            || page.contains("<td>People's clicks</td><td>5</td>"),
-        "{page}"
-    );
-    assert!(
-        page.contains("<td>Preview robots&#39; fetches</td><td>2</td>")
-            || page.contains("<td>Preview robots' fetches</td><td>2</td>")
-    );
-    assert!(
-        page.contains("<svg") && page.contains("People&#39;s clicks in all: 5")
-            || page.contains("People's clicks in all: 5"),
-        "the chart: {page}"
-    );
-    assert!(page.contains("<td>Open day</td><td>article</td><td>5</td>"), "what works: {page}");
+    let row = |measure: &str, value: i64| {
+        format!(r#"<td data-label="Measure">{measure}</td><td data-label="Value">{value}</td>"#)
+    };
+    assert!(page.contains(&row("People&#39;s clicks", 5)), "{page}");
+    assert!(page.contains(&row("Preview robots&#39; fetches", 2)), "{page}");
+    assert!(page.contains("<svg") && page.contains("People's clicks in all: 5"), "the chart: {page}");
+    assert!(page.contains(r#"<td data-label="Content">Open day</td><td data-label="Kind">article</td><td data-label="People&#39;s clicks">5</td>"#), "what works: {page}");
     let csv = sam.get(w.t.url("/analytics/export/networks.csv")).send().await.expect("GET");
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.expect("body");
@@ -485,8 +480,7 @@ async fn analytics_check_periods_scope_leads_and_survive_roll_ups() {
     let page = browser.get(w.t.url("/analytics")).send().await.expect("GET").text().await.expect("body");
     assert!(page.contains("<h1>Analytics: Field</h1>"), "a lead lands on their department: {page}");
     assert!(
-        page.contains("<td>People&#39;s clicks</td><td>3</td>")
-            || page.contains("<td>People's clicks</td><td>3</td>"),
+        page.contains(r#"<td data-label="Measure">People&#39;s clicks</td><td data-label="Value">3</td>"#),
         "{page}"
     );
     assert!(!page.contains("Whole organization"));
