@@ -376,6 +376,8 @@ pub struct ClickWriter {
     tx: mpsc::Sender<shares::NewClick>,
     shutdown: Arc<Notify>,
     done: Mutex<Option<oneshot::Receiver<()>>>,
+    /// Clicks refused because the queue was full (the database is down or too slow).
+    dropped: std::sync::atomic::AtomicU64,
 }
 
 const QUEUE: usize = 100_000;
@@ -387,14 +389,18 @@ impl ClickWriter {
         let shutdown = Arc::new(Notify::new());
         let (done_tx, done_rx) = oneshot::channel();
         tokio::spawn(write_loop(store, rx, flush, Arc::clone(&shutdown), done_tx));
-        Self { tx, shutdown, done: Mutex::new(Some(done_rx)) }
+        Self { tx, shutdown, done: Mutex::new(Some(done_rx)), dropped: Default::default() }
     }
 
     /// Hands a click to the writer. If 100,000 are already waiting (the database is down), the
     /// click is dropped and logged rather than slowing the redirect.
     pub fn record(&self, click: shares::NewClick) {
         if self.tx.try_send(click).is_err() {
-            tracing::warn!("Click queue full or closed; a click was not recorded");
+            // Once per 10,000, so a database outage does not also flood the log.
+            let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if n.is_multiple_of(10_000) {
+                tracing::warn!(dropped = n + 1, "Click queue full or closed; clicks are not being recorded");
+            }
         }
     }
 
@@ -430,26 +436,27 @@ async fn write_loop(
             }
         };
         let Some(first) = first else { break };
-        let mut batch = vec![first];
+        let mut batch = Vec::with_capacity(BATCH);
+        batch.push(first);
         let deadline = tokio::time::Instant::now() + flush;
         while batch.len() < BATCH {
-            let next = if closing {
-                rx.try_recv().ok()
-            } else {
-                tokio::select! {
-                    c = rx.recv() => c,
-                    () = tokio::time::sleep_until(deadline) => None,
-                    () = shutdown.notified() => {
-                        // Stop waiting: write this batch now, then drain the rest.
-                        rx.close();
-                        closing = true;
-                        None
-                    }
+            let room = BATCH - batch.len();
+            if closing {
+                // Closed: takes what is queued without waiting; 0 once it is all taken.
+                if rx.recv_many(&mut batch, room).await == 0 {
+                    break;
                 }
-            };
-            match next {
-                Some(c) => batch.push(c),
-                None => break,
+                continue;
+            }
+            tokio::select! {
+                n = rx.recv_many(&mut batch, room) => if n == 0 { break },
+                () = tokio::time::sleep_until(deadline) => break,
+                () = shutdown.notified() => {
+                    // Stop waiting: write this batch now, then drain the rest.
+                    rx.close();
+                    closing = true;
+                    break;
+                }
             }
         }
         write(&store, &batch).await;

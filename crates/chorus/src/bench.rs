@@ -5,7 +5,8 @@
 
 use anyhow::Context as _;
 use std::{
-    process::{Command, Stdio},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -34,7 +35,8 @@ fn rss_kib(pid: u32, field: &str) -> Option<u64> {
     status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn percentile(sorted: &[u32], p: f64) -> f64 {
+/// The `p` quantile of sorted latencies in microseconds, in milliseconds.
+pub(crate) fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -42,18 +44,77 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[idx.min(sorted.len() - 1)]) / 1000.0
 }
 
-pub async fn run(database_url: Option<String>, args: BenchArgs) -> anyhow::Result<()> {
-    let tmp = std::env::temp_dir().join(format!("chorus-bench-{}", std::process::id()));
+/// A benchmark's database: `database_url` when given (an empty PostgreSQL database), else a
+/// fresh SQLite file in a new temp folder. Returns the folder (delete it when done), the URL
+/// and the backend's name.
+pub(crate) fn fresh_database(
+    database_url: Option<String>,
+) -> anyhow::Result<(PathBuf, String, &'static str)> {
+    let tmp = bench_dir();
     std::fs::create_dir_all(&tmp)?;
     let db = database_url.unwrap_or_else(|| format!("sqlite://{}", tmp.join("chorus.db").display()));
     let backend = if db.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
+    Ok((tmp, db, backend))
+}
+
+/// This benchmark's temp folder: the SQLite database, and the data folder (media, keys) of every
+/// `chorus` it runs, so nothing lands in the working directory.
+fn bench_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("chorus-bench-{}", std::process::id()))
+}
+
+/// Runs `chorus <args> --database-url <db>` and returns what it printed on stdout, trimmed.
+pub(crate) fn chorus_cli(exe: &Path, db: &str, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new(exe)
+        .args(args)
+        .args(["--database-url", db])
+        .arg("--data-dir")
+        .arg(bench_dir())
+        .env("CHORUS_LOG", "warn")
+        .output()?;
+    anyhow::ensure!(out.status.success(), "chorus {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Starts `chorus serve --no-worker` (plus `extra` flags) on a free loopback port and waits
+/// until `/readyz` answers. Returns the child, its base URL and the time from spawn to ready.
+pub(crate) async fn start_server(
+    exe: &Path,
+    db: &str,
+    extra: &[&str],
+    stderr: Stdio,
+) -> anyhow::Result<(Child, String, Duration)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let mut child = Command::new(exe)
+        .args(["serve", "--no-worker", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db])
+        .arg("--data-dir")
+        .arg(bench_dir())
+        .args(extra)
+        .env("CHORUS_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()?;
+    let client = reqwest::Client::new();
+    loop {
+        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(30) || child.try_wait()?.is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!("server did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok((child, base, started.elapsed()))
+}
+
+pub async fn run(database_url: Option<String>, args: BenchArgs) -> anyhow::Result<()> {
+    let (tmp, db, backend) = fresh_database(database_url)?;
     let exe = std::env::current_exe().context("find the chorus binary")?;
-    let cli = |a: &[&str]| -> anyhow::Result<String> {
-        let out =
-            Command::new(&exe).args(a).args(["--database-url", &db]).env("CHORUS_LOG", "warn").output()?;
-        anyhow::ensure!(out.status.success(), "chorus {a:?}: {}", String::from_utf8_lossy(&out.stderr));
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    };
+    let cli = |a: &[&str]| chorus_cli(&exe, &db, a);
     cli(&["migrate"])?;
     let slug = cli(&["org", "create", "--name", "Bench Co"])?;
     cli(&[
@@ -80,24 +141,8 @@ pub async fn run(database_url: Option<String>, args: BenchArgs) -> anyhow::Resul
         );
     }
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    let mut child = Command::new(&exe)
-        .args(["serve", "--no-worker", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &db])
-        .env("CHORUS_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
+    let (mut child, base, cold_start) = start_server(&exe, &db, &[], Stdio::null()).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
-    loop {
-        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "server did not start");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let cold_start = started.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle_rss = rss_kib(child.id(), "VmRSS:").unwrap_or(0);
 
@@ -159,6 +204,8 @@ async fn sign_in(exe: &std::path::Path, db: &str, slug: &str, base: &str) -> any
             "--database-url",
             db,
         ])
+        .arg("--data-dir")
+        .arg(bench_dir())
         .env("CHORUS_LOG", "warn")
         .env("CHORUS_BASE_URL", base)
         .output()?;

@@ -56,14 +56,14 @@ pub struct QueueArgs {
     batch: i64,
 }
 
-struct Bench {
+pub(crate) struct Bench {
     dir: std::path::PathBuf,
     db: String,
-    backend: &'static str,
+    pub(crate) backend: &'static str,
 }
 
 impl Bench {
-    fn new(database_url: Option<String>) -> anyhow::Result<Self> {
+    pub(crate) fn new(database_url: Option<String>) -> anyhow::Result<Self> {
         let dir = std::env::temp_dir().join(format!("chorus-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let db = database_url.unwrap_or_else(|| format!("sqlite://{}", dir.join("chorus.db").display()));
@@ -71,7 +71,7 @@ impl Bench {
         Ok(Self { dir, db, backend })
     }
 
-    fn storage(&self) -> super::Storage {
+    pub(crate) fn storage(&self) -> super::Storage {
         super::Storage {
             data_dir: self.dir.clone(),
             database_url: Some(self.db.clone()),
@@ -89,12 +89,21 @@ impl Drop for Bench {
 /// The organization, its approved submissions and its channels, made through the use cases.
 async fn org_with_content(app: &App, submissions: usize) -> anyhow::Result<(Caller, Vec<SubmissionId>)> {
     let org = chorus_app::orgs::create(app, "Drain Co").await.map_err(super::cli_error)?;
-    let caller = Caller::operator(org.id);
+    org_with_content_in(app, org.id, submissions).await
+}
+
+/// Approved submissions with links, by one author, in an existing organization.
+pub(crate) async fn org_with_content_in(
+    app: &App,
+    org: chorus_domain::OrgId,
+    submissions: usize,
+) -> anyhow::Result<(Caller, Vec<SubmissionId>)> {
+    let caller = Caller::operator(org);
     let store = &app.store;
     let mut tx = store.tx().await?;
     let author = chorus_store::users::NewUser {
         id: chorus_domain::UserId::new(),
-        org_id: org.id,
+        org_id: org,
         email: "crew@drain.test",
         name: "Field Crew",
         title: None,
@@ -126,8 +135,8 @@ async fn org_with_content(app: &App, submissions: usize) -> anyhow::Result<(Call
             promoted_from: None,
         };
         let now = time::OffsetDateTime::now_utc();
-        chorus_store::submissions::insert(&mut tx, org.id, &new, now).await?;
-        chorus_store::submissions::set_status(&mut tx, org.id, id, 1, Status::Approved, now).await?;
+        chorus_store::submissions::insert(&mut tx, org, &new, now).await?;
+        chorus_store::submissions::set_status(&mut tx, org, id, 1, Status::Approved, now).await?;
         ids.push(id);
     }
     tx.commit().await?;

@@ -3,6 +3,8 @@
 
 mod bench;
 mod bench_queue;
+mod bench_analytics;
+mod bench_redirect;
 mod demo;
 
 use anyhow::Context as _;
@@ -92,6 +94,9 @@ struct JobArgs {
     /// over by another after this long.
     #[arg(long, env = "CHORUS_JOB_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(2..=3600))]
     job_lease_secs: u64,
+    /// Days raw tracked-link clicks are kept; hourly and daily roll-ups are kept for good.
+    #[arg(long, env = "CHORUS_CLICK_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(2..=3650))]
+    click_retention_days: u64,
 }
 
 impl JobArgs {
@@ -182,6 +187,10 @@ enum BenchKind {
     Drain(bench_queue::DrainArgs),
     /// The job queue's own cost per job (claim + complete).
     Queue(bench_queue::QueueArgs),
+    /// Tracked-link redirects (`GET /s/{code}`) of a real server against a bare axum 302.
+    Redirect(bench_redirect::RedirectArgs),
+    /// The analytics summary and dashboard over millions of synthetic clicks.
+    Analytics(bench_analytics::AnalyticsArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -314,18 +323,22 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 store,
                 &mail,
                 &content,
-                Tuning { jobs: jobs.config(), ..Tuning::default() },
+                Tuning::new(&jobs, 100),
                 base_url,
                 Keys::CreateIfMissing,
             )?;
             tracing::info!("Worker running jobs; stop with Ctrl-C or SIGTERM");
+            let upkeep = maintenance(&app);
             app.queue.run_until(shutdown_signal()).await;
+            upkeep.abort();
             Ok(())
         }
         Command::Bench(BenchCommand { kind, web }) => match kind {
             None => bench::run(storage.database_url.clone(), web).await,
             Some(BenchKind::Drain(args)) => bench_queue::drain(storage.database_url.clone(), args).await,
             Some(BenchKind::Queue(args)) => bench_queue::queue(storage.database_url.clone(), args).await,
+            Some(BenchKind::Redirect(args)) => bench_redirect::run(storage.database_url.clone(), args).await,
+            Some(BenchKind::Analytics(args)) => bench_analytics::run(storage.database_url.clone(), args).await,
         },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Migrate => {
@@ -400,12 +413,45 @@ enum Keys {
 struct Tuning {
     jobs: chorus_jobs::Config,
     click_flush: std::time::Duration,
+    click_retention: time::Duration,
+}
+
+impl Tuning {
+    fn new(jobs: &JobArgs, click_flush_ms: u64) -> Self {
+        Self {
+            jobs: jobs.config(),
+            click_flush: std::time::Duration::from_millis(click_flush_ms),
+            click_retention: time::Duration::days(i64::try_from(jobs.click_retention_days).unwrap_or(90)),
+        }
+    }
 }
 
 impl Default for Tuning {
     fn default() -> Self {
-        Self { jobs: chorus_jobs::Config::default(), click_flush: std::time::Duration::from_millis(100) }
+        Self {
+            jobs: chorus_jobs::Config::default(),
+            click_flush: std::time::Duration::from_millis(100),
+            click_retention: time::Duration::days(90),
+        }
     }
+}
+
+/// The worker's periodic upkeep: analytics roll-ups and click retention, every minute.
+fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
+    let app = app.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match chorus_app::analytics::maintain(&app).await {
+                Ok(done) if done.clicks_deleted > 0 => {
+                    tracing::info!(deleted = done.clicks_deleted, "Deleted raw clicks past their retention")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "Analytics roll-up failed; retrying in a minute"),
+            }
+        }
+    })
 }
 
 /// The application with its mailer, media store (a folder in the data directory) and limits.
@@ -421,6 +467,7 @@ fn build_app(
     let mut config = AppConfig::new(base_url);
     config.jobs = tuning.jobs;
     config.click_flush = tuning.click_flush;
+    config.click_retention = tuning.click_retention;
     config.email_notifications = mail.smtp_url.is_some();
     let mib = chorus_media::Limits::MIB;
     config.media_limits = chorus_media::Limits {
@@ -505,10 +552,7 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
         store.clone(),
         &args.mail,
         &args.content,
-        Tuning {
-            jobs: args.jobs.config(),
-            click_flush: std::time::Duration::from_millis(args.click_flush_ms),
-        },
+        Tuning::new(&args.jobs, args.click_flush_ms),
         base_url,
         Keys::CreateIfMissing,
     )?;
@@ -543,6 +587,7 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
                 .await
         })
     });
+    let upkeep = (!args.no_worker).then(|| maintenance(&app));
     let housekeeping = {
         let app = app.clone();
         tokio::spawn(async move {
@@ -565,6 +610,9 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
         let _ = worker.await;
     }
     housekeeping.abort();
+    if let Some(upkeep) = upkeep {
+        upkeep.abort();
+    }
     // Every click the redirect accepted is written before the process ends.
     app.clicks.close().await;
     store.close().await;

@@ -191,47 +191,56 @@ pub struct NewClick {
     pub visitor: Option<String>,
 }
 
-/// Stores clicks with multi-row INSERTs (one statement per few hundred clicks: a statement costs
-/// the same whether it carries one row or hundreds).
+/// Stores clicks in as few statements as the database allows: on SQLite multi-row INSERTs with
+/// anonymous `?` parameters (sqlx looks numbered ones up by name, a cost that grows with the
+/// square of the statement's size), on PostgreSQL one INSERT from `unnest` of eight arrays (one
+/// statement to parse and plan however many rows). Run it in a transaction: all or nothing.
 pub async fn insert_clicks(db: &mut impl Db, clicks: &[NewClick]) -> Result<()> {
-    // 8 parameters a row; SQLite allows 32,766 per statement, PostgreSQL 65,535.
-    const ROWS: usize = 500;
-    for chunk in clicks.chunks(ROWS) {
-        let mut sql = String::from(
-            "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) values ",
-        );
-        for i in 0..chunk.len() {
-            let p = i * 8;
-            if i > 0 {
-                sql.push_str(", ");
+    const COLUMNS: &str =
+        "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) ";
+    match db.ex() {
+        crate::Ex::Sqlite(c) => {
+            // 8 parameters a row; SQLite allows 32,766 per statement.
+            const ROWS: usize = 2_000;
+            for chunk in clicks.chunks(ROWS) {
+                let mut sql = String::with_capacity(COLUMNS.len() + 8 + chunk.len() * 26);
+                sql.push_str(COLUMNS);
+                sql.push_str("values ");
+                for i in 0..chunk.len() {
+                    sql.push_str(if i == 0 { "(?,?,?,?,?,?,?,?)" } else { ",(?,?,?,?,?,?,?,?)" });
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for k in chunk {
+                    q = q
+                        .bind(k.org_id.0)
+                        .bind(k.share_id)
+                        .bind(to_millis(k.at))
+                        .bind(k.network.as_str())
+                        .bind(k.referrer_host.as_deref())
+                        .bind(k.device.as_str())
+                        .bind(k.bot.as_deref())
+                        .bind(k.visitor.as_deref());
+                }
+                q.execute(&mut *c).await?;
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8
-            ));
         }
-        run!(db, |c| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-            for k in chunk {
-                q = q
-                    .bind(k.org_id.0)
-                    .bind(k.share_id)
-                    .bind(to_millis(k.at))
-                    .bind(k.network.as_str())
-                    .bind(k.referrer_host.as_deref())
-                    .bind(k.device.as_str())
-                    .bind(k.bot.as_deref())
-                    .bind(k.visitor.as_deref());
-            }
-            q.execute(c).await.map(|r| r.rows_affected())
-        })?;
+        crate::Ex::Postgres(c) => {
+            const SQL: &str = "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) \
+                 select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::text[], $5::text[], $6::text[], \
+                 $7::text[], $8::text[])";
+            let col = |f: fn(&NewClick) -> Option<String>| clicks.iter().map(f).collect::<Vec<_>>();
+            sqlx::query(SQL)
+                .bind(clicks.iter().map(|k| k.org_id.0).collect::<Vec<Uuid>>())
+                .bind(clicks.iter().map(|k| k.share_id).collect::<Vec<Uuid>>())
+                .bind(clicks.iter().map(|k| to_millis(k.at)).collect::<Vec<i64>>())
+                .bind(col(|k| Some(k.network.clone())))
+                .bind(col(|k| k.referrer_host.clone()))
+                .bind(col(|k| Some(k.device.clone())))
+                .bind(col(|k| k.bot.clone()))
+                .bind(col(|k| k.visitor.clone()))
+                .execute(&mut *c)
+                .await?;
+        }
     }
     Ok(())
 }

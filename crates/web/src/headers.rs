@@ -23,6 +23,12 @@ pub async fn allow_share_intents(mut res: Response) -> Response {
 
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
+    apply(&mut res);
+    res
+}
+
+/// Adds the security headers a response does not set itself.
+pub fn apply(res: &mut Response) {
     let h = res.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
@@ -32,5 +38,4 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    res
 }

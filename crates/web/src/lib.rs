@@ -57,7 +57,10 @@ pub fn router(app: App, web: WebConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::layer))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state.clone())
+        // Tracked links are the hot path and public: outside the session, CSRF, header and trace
+        // layers (a redirect sets no cookie; its error pages add their own headers).
+        .merge(Router::new().route("/s/{code}", get(pages::follow_link)).with_state(state))
 }
 
 async fn health() -> &'static str {

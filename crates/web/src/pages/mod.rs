@@ -90,7 +90,6 @@ pub fn routes() -> Router<AppState> {
         .route("/channels/connect/mastodon/callback", get(publish::connect_mastodon_callback))
         .route("/jobs", get(publish::jobs))
         .route("/jobs/{id}/retry", post(publish::retry_job))
-        .route("/s/{code}", get(follow_link))
         .route(
             "/share",
             get(amplify::hub)
@@ -258,7 +257,7 @@ pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response 
 
 /// `GET /s/{code}`: a tracked link. Public, answered from memory; the click is written in the
 /// background. HEAD requests (link checkers) are answered but not counted.
-async fn follow_link(
+pub(crate) async fn follow_link(
     axum::extract::State(s): axum::extract::State<AppState>,
     method: axum::http::Method,
     code: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
@@ -276,7 +275,7 @@ async fn follow_link(
         client_addr: crate::extract::client_addr(&parts, &s),
         count: method == axum::http::Method::GET,
     };
-    match chorus_app::amplify::follow(&s.app, &code, ctx).await {
+    let mut res = match chorus_app::amplify::follow(&s.app, &code, ctx).await {
         Ok(chorus_app::amplify::Resolution::Redirect(to)) => {
             let mut res = StatusCode::FOUND.into_response();
             if let Ok(location) = HeaderValue::from_str(&to) {
@@ -305,7 +304,12 @@ async fn follow_link(
                 "This link could not be followed just now.",
             )
         }
+    };
+    if res.status() != StatusCode::FOUND {
+        // The pages carry the headers every page has (this route is outside their layer).
+        crate::headers::apply(&mut res);
     }
+    res
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {

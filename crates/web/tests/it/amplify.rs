@@ -229,6 +229,13 @@ async fn tracked_links_cannot_be_bent_or_guessed() {
     let res = w.raw.get(w.t.url("/s/")).send().await.expect("GET");
     assert_eq!(res.status(), 404);
 
+    // A public link sets no cookie; its pages carry the usual security headers.
+    let res = w.follow(&code, PHONE).await;
+    assert_eq!(res.status(), 302);
+    assert!(res.headers().get("set-cookie").is_none(), "no cookie on a tracked link");
+    let res = w.follow("aaaaaaaaaa", PHONE).await;
+    assert!(res.headers()["content-security-policy"].to_str().expect("ascii").contains("default-src 'self'"));
+
     // Withdrawn: archived content's links answer 410, at once.
     assert_eq!(w.follow(&code, PHONE).await.status(), 302);
     let (s, v) = w

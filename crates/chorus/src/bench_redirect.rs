@@ -1,0 +1,595 @@
+//! `chorus bench redirect`: the tracked-link redirect (`GET /s/{code}`) against its ceiling.
+//!
+//! In one run, with the same load generator, connections and duration:
+//! - **ceiling**: a bare axum handler in this process (its own runtime, so it competes for the
+//!   cores like a separate server would) that answers `GET /s/{code}` with the same 302, headers
+//!   and `Location` as Chorus, from a constant;
+//! - **chorus serve**: a real child process on a fresh database, with tracked links made through
+//!   the API (approved submissions with a link, shared by several people), each click going
+//!   through its link cache and batching click writer.
+//!
+//! Then the child is stopped gracefully (SIGTERM) and every click must be in the database: the
+//! rows in `clicks` must equal the 302s the load generator received from it, or the command fails.
+//! A benchmark, not a test: results go in docs/benchmarks.md.
+
+use crate::bench::{chorus_cli, fresh_database, percentile, start_server};
+use anyhow::Context as _;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse as _, Response},
+};
+use serde_json::{Value, json};
+use std::{
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::{
+    io::{AsyncReadExt as _, AsyncWriteExt as _},
+    net::TcpStream,
+};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RedirectArgs {
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    concurrency: u16,
+    /// Seconds of measured load on each server.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    seconds: u64,
+    /// Seconds of load before each measurement (not in the figures; its clicks are checked too).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(0..=600))]
+    warmup_seconds: u64,
+    /// Tracked links the load is spread over (ten items, each shared once per person).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
+    links: u16,
+    /// The server's `--click-flush-ms`.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    click_flush_ms: u64,
+    /// Load generator: `raw` (one HTTP/1.1 keep-alive connection per client on a bare socket, close
+    /// to what wrk does) or `reqwest` (reqwest's pooled client, much heavier per request).
+    #[arg(long, default_value = "raw", value_parser = ["raw", "reqwest"])]
+    client: String,
+}
+
+/// Different items each person shares (once each): inside the share guard's default limits
+/// (15 items, 5 repeats a day).
+const ITEMS: usize = 10;
+/// How the clicks come in: a person on a desktop browser, from LinkedIn.
+const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+const REFERER: &str = "https://www.linkedin.com/";
+/// A request with no answer after this long counts as timed out (its click may still be written).
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The temp folder and the child server, cleaned up however the benchmark ends.
+struct Cleanup {
+    dir: std::path::PathBuf,
+    child: Option<Child>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub async fn run(database_url: Option<String>, args: RedirectArgs) -> anyhow::Result<()> {
+    let (dir, db, backend) = fresh_database(database_url)?;
+    let mut cleanup = Cleanup { dir: dir.clone(), child: None };
+    let exe = std::env::current_exe().context("find the chorus binary")?;
+    let cli = |a: &[&str]| chorus_cli(&exe, &db, a);
+    let links = usize::from(args.links);
+    let items = links.min(ITEMS);
+    let people = links.div_ceil(ITEMS);
+
+    // The organization, an owner who contributes and approves, and the people who share.
+    let setup = Instant::now();
+    cli(&["migrate"])?;
+    let slug = cli(&["org", "create", "--name", "Bench Co"])?;
+    let owner_email = "owner@bench.test";
+    cli(&[
+        "user",
+        "add",
+        "--org",
+        &slug,
+        "--email",
+        owner_email,
+        "--name",
+        "Olive Owner",
+        "--role",
+        "owner",
+    ])?;
+    let owner = cli(&["token", "create", "--org", &slug, "--email", owner_email])?;
+    let mut sharers = Vec::new();
+    for p in 0..people {
+        let email = format!("sharer{p}@bench.test");
+        let name = format!("Sharer {p}");
+        cli(&["user", "add", "--org", &slug, "--email", &email, "--name", &name, "--role", "employee"])?;
+        sharers.push(cli(&["token", "create", "--org", &slug, "--email", &email])?);
+    }
+
+    let log = dir.join("server.log");
+    let flush = args.click_flush_ms.to_string();
+    let (child, base, _) =
+        start_server(&exe, &db, &["--click-flush-ms", &flush], Stdio::from(std::fs::File::create(&log)?))
+            .await?;
+    let child_pid = child.id();
+    cleanup.child = Some(child);
+    let api = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let codes = tracked_links(&api, &base, &owner, &sharers, items, links).await?;
+
+    // The ceiling answers with what Chorus answers for the first link. HEAD is not counted.
+    let first = api.head(format!("{base}/s/{}", codes[0])).send().await?;
+    anyhow::ensure!(first.status() == StatusCode::FOUND, "HEAD /s/{}: {}", codes[0], first.status());
+    let location = first.headers().get(header::LOCATION).context("Location of a tracked link")?.clone();
+    println!(
+        "set up {links} tracked links ({items} approved items shared by {people} people) in {:.1} s",
+        setup.elapsed().as_secs_f64()
+    );
+
+    let concurrency = usize::from(args.concurrency);
+    let (warmup, measure) = (Duration::from_secs(args.warmup_seconds), Duration::from_secs(args.seconds));
+    println!(
+        "Tracked-link redirect on {backend}: {concurrency} keep-alive connections ({} client), \
+         {} s each after {} s of warm-up, load over {links} links",
+        args.client, args.seconds, args.warmup_seconds
+    );
+    println!(
+        "{:<30} {:>10} {:>9} {:>9} {:>8} {:>12}",
+        "server", "req/s", "p50 ms", "p99 ms", "errors", "CPU µs/req"
+    );
+
+    let ceiling_server = Ceiling::start(location)?;
+    let ceiling = Load::new(&args.client, ceiling_server.addr, &codes, concurrency)?;
+    let ceiling_cpu = || cpu_ticks(std::process::id(), Some(CEILING_THREADS));
+    ceiling.run(warmup).await;
+    let before = ceiling_cpu();
+    let top = ceiling.run(measure).await;
+    top.print("ceiling: bare axum 302", ceiling_cpu().saturating_sub(before));
+    ceiling_server.stop();
+
+    let real_addr: SocketAddr = base.trim_start_matches("http://").parse()?;
+    let real = Load::new(&args.client, real_addr, &codes, concurrency)?;
+    let warm = real.run(warmup).await;
+    let before = cpu_ticks(child_pid, None);
+    let got = real.run(measure).await;
+    got.print("chorus serve GET /s/{code}", cpu_ticks(child_pid, None).saturating_sub(before));
+
+    let ratio = if top.rps() > 0.0 { got.rps() / top.rps() } else { 0.0 };
+    let p99 = percentile(&got.latencies, 0.99);
+    println!(
+        "ratio real/ceiling: {ratio:.2} (target ≥ 0.70: {}); real p99 {p99:.2} ms (target < 5 ms: {})",
+        met(ratio >= 0.70),
+        met(p99 < 5.0)
+    );
+
+    // How far the writer had got when the load stopped: what a graceful stop still has to write.
+    let sent = warm.found + got.found;
+    let written = count_clicks(&db, &slug).await?;
+    println!("clicks written when the load stopped: {written} of the {sent} answered");
+
+    // A graceful stop: the server writes every click it accepted before it exits.
+    let stopping = Instant::now();
+    let _ = Command::new("kill").args(["-TERM", &child_pid.to_string()]).status();
+    let status = wait_for_exit(cleanup.child.as_mut().context("child")?, Duration::from_secs(60)).await?;
+    cleanup.child = None;
+    println!("graceful stop (SIGTERM → exit): {} ms, {status}", stopping.elapsed().as_millis());
+
+    let rows = count_clicks(&db, &slug).await?;
+    println!("302 responses from chorus serve (warm-up + measured): {sent}");
+    println!("rows in clicks after the stop:                        {rows}");
+    let server_log = std::fs::read_to_string(&log).unwrap_or_default();
+    let dropped = server_log.matches("Click queue full").count();
+    let lost = server_log.matches("Clicks lost").count();
+    if dropped + lost > 0 {
+        println!("server log: {dropped} clicks refused by a full queue, {lost} batches the database refused");
+    }
+    let timeouts = warm.timeouts + got.timeouts;
+    if timeouts > 0 {
+        println!("{timeouts} requests timed out: their clicks may be written without a 302 seen here");
+    }
+    anyhow::ensure!(status.success(), "chorus serve did not stop cleanly: {status}\n{}", tail(&server_log));
+    anyhow::ensure!(
+        u64::try_from(rows).ok() == Some(sent),
+        "clicks lost or invented: {sent} redirects answered, {rows} clicks recorded\n{}",
+        tail(&server_log)
+    );
+    println!("every click accounted for");
+    Ok(())
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok { "met" } else { "MISSED" }
+}
+
+/// The end of the server's log, without the refused clicks (counted above).
+fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().filter(|l| !l.contains("Click queue full")).collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// Makes `links` tracked links through the API: `items` articles with a link, submitted and
+/// approved by the owner, each shared on LinkedIn once by each person in turn.
+async fn tracked_links(
+    api: &reqwest::Client,
+    base: &str,
+    owner: &str,
+    sharers: &[String],
+    items: usize,
+    links: usize,
+) -> anyhow::Result<Vec<String>> {
+    let post = |token: &str, path: String, body: Value| {
+        let request = api.post(format!("{base}/api/v1{path}")).bearer_auth(token).json(&body);
+        async move {
+            let res = request.send().await?;
+            let status = res.status();
+            let v: Value = res.json().await.unwrap_or(Value::Null);
+            anyhow::ensure!(status.is_success(), "POST {path}: {status} {v}");
+            Ok::<_, anyhow::Error>(v)
+        }
+    };
+    let mut ids = Vec::new();
+    for i in 0..items {
+        let created = post(
+            owner,
+            "/submissions".into(),
+            json!({
+                "kind": "article",
+                "title": format!("Field report {i}"),
+                "body": format!("What the crew saw on day {i}, in their own words."),
+                "link": format!("https://example.com/news/field-report-{i}"),
+            }),
+        )
+        .await?;
+        let id = created["id"].as_str().context("submission id")?.to_owned();
+        let mut status = post(owner, format!("/submissions/{id}/submit"), json!({})).await?["status"].clone();
+        // The social team decides; a department lead's stage first, where there is one.
+        for _ in 0..2 {
+            if status == "approved" {
+                break;
+            }
+            let decision = json!({"decision": "approve", "comment": ""});
+            status = post(owner, format!("/submissions/{id}/decision"), decision).await?["status"].clone();
+        }
+        anyhow::ensure!(status == "approved", "submission {id} is {status} after approval");
+        ids.push(id);
+    }
+    let mut codes = Vec::with_capacity(links);
+    for k in 0..links {
+        let body = json!({"submission_id": ids[k % items], "network": "linkedin"});
+        let share = post(&sharers[k / ITEMS], "/shares".into(), body).await?;
+        codes.push(share["code"].as_str().context("share code")?.to_owned());
+    }
+    Ok(codes)
+}
+
+async fn wait_for_exit(child: &mut Child, limit: Duration) -> anyhow::Result<std::process::ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        anyhow::ensure!(started.elapsed() < limit, "chorus serve did not stop within {limit:?} of SIGTERM");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Clicks recorded for the benchmark's organization (every row of `clicks` in a fresh database).
+async fn count_clicks(db: &str, slug: &str) -> anyhow::Result<i64> {
+    let store = chorus_store::Store::connect(db).await?;
+    let mut c = store.conn().await?;
+    let org = chorus_store::admin::org_by_slug(&mut c, slug).await?.context("bench org")?;
+    let to = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    let totals = chorus_store::shares::totals(&mut c, org.id, time::OffsetDateTime::UNIX_EPOCH, to).await?;
+    drop(c);
+    store.close().await;
+    Ok(totals.human_clicks + totals.bot_fetches)
+}
+
+/// CPU time (user + system, in 1/100 s) that process `pid` has used: all of it, or only its
+/// threads named `threads`. Linux only (0 elsewhere).
+fn cpu_ticks(pid: u32, threads: Option<&str>) -> u64 {
+    // The fields after the command name: state is the first; utime and stime the 12th and 13th.
+    let ticks = |stat: &str| -> Option<(String, u64)> {
+        let (head, rest) = stat.rsplit_once(')')?;
+        let name = head.split_once('(')?.1.to_owned();
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        Some((name, f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?))
+    };
+    let Some(threads) = threads else {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        return ticks(&stat).map_or(0, |(_, t)| t);
+    };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("stat")).ok())
+        .filter_map(|stat| ticks(&stat))
+        .filter(|(name, _)| name == threads)
+        .map(|(_, t)| t)
+        .sum()
+}
+
+// ---- The ceiling ------------------------------------------------------------------------------
+
+/// The ceiling server's threads, told apart from the load generator's by name.
+const CEILING_THREADS: &str = "ceiling";
+
+/// A bare axum server on its own runtime and threads (as many as the cores, like `chorus serve`).
+struct Ceiling {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl Ceiling {
+    fn start(location: HeaderValue) -> anyhow::Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().thread_name(CEILING_THREADS).enable_all().build()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = Router::new().route("/s/{code}", axum::routing::get(redirect)).with_state(location);
+        let thread = std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.await;
+                    })
+                    .await
+            })
+        });
+        Ok(Self { addr, stop, thread })
+    }
+
+    fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
+    }
+}
+
+/// The same 302 and headers as Chorus's `/s/{code}`, with the `Location` from a constant.
+async fn redirect(State(location): State<HeaderValue>, Path(_code): Path<String>) -> Response {
+    let mut res = StatusCode::FOUND.into_response();
+    res.headers_mut().insert(header::LOCATION, location);
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    res.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer-when-downgrade"));
+    res
+}
+
+// ---- The load generator -----------------------------------------------------------------------
+
+/// What one run of load got back.
+#[derive(Default)]
+struct Tally {
+    /// Microseconds per answered request, sorted once the run is over.
+    latencies: Vec<u32>,
+    /// 302 responses.
+    found: u64,
+    /// Any other status.
+    other: u64,
+    /// Broken connections and malformed responses.
+    errors: u64,
+    timeouts: u64,
+    elapsed: Duration,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.found += other.found;
+        self.other += other.other;
+        self.errors += other.errors;
+        self.timeouts += other.timeouts;
+    }
+
+    fn answered(&mut self, status: u16, started: Instant) {
+        self.latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+        if status == 302 {
+            self.found += 1;
+        } else {
+            self.other += 1;
+        }
+    }
+
+    fn rps(&self) -> f64 {
+        self.found as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// One line of the table; `cpu_ticks`: the server's CPU time over the run (1/100 s).
+    fn print(&self, name: &str, cpu_ticks: u64) {
+        let (p50, p99) = (percentile(&self.latencies, 0.50), percentile(&self.latencies, 0.99));
+        let errors = self.other + self.errors + self.timeouts;
+        let cpu = cpu_ticks as f64 * 10_000.0 / (self.found as f64).max(1.0);
+        println!("{name:<30} {:>10.0} {p50:>9.2} {p99:>9.2} {errors:>8} {cpu:>12.1}", self.rps());
+    }
+}
+
+/// `concurrency` clients, each on its own keep-alive connection, each going round the links.
+enum Load {
+    Raw { addr: SocketAddr, requests: Arc<Vec<Vec<u8>>>, concurrency: usize },
+    Reqwest { client: reqwest::Client, urls: Arc<Vec<String>>, concurrency: usize },
+}
+
+impl Load {
+    fn new(client: &str, addr: SocketAddr, codes: &[String], concurrency: usize) -> anyhow::Result<Self> {
+        Ok(if client == "reqwest" {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(concurrency)
+                .user_agent(USER_AGENT)
+                .timeout(TIMEOUT)
+                .build()?;
+            let urls = codes.iter().map(|c| format!("http://{addr}/s/{c}")).collect();
+            Load::Reqwest { client, urls: Arc::new(urls), concurrency }
+        } else {
+            let requests = codes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "GET /s/{c} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {USER_AGENT}\r\n\
+                         Referer: {REFERER}\r\nAccept: */*\r\n\r\n"
+                    )
+                    .into_bytes()
+                })
+                .collect();
+            Load::Raw { addr, requests: Arc::new(requests), concurrency }
+        })
+    }
+
+    async fn run(&self, duration: Duration) -> Tally {
+        let started = Instant::now();
+        let deadline = started + duration;
+        let mut tasks = tokio::task::JoinSet::new();
+        match self {
+            Load::Raw { addr, requests, concurrency } => {
+                for first in 0..*concurrency {
+                    tasks.spawn(raw_client(*addr, Arc::clone(requests), first, deadline));
+                }
+            }
+            Load::Reqwest { client, urls, concurrency } => {
+                for first in 0..*concurrency {
+                    tasks.spawn(reqwest_client(client.clone(), Arc::clone(urls), first, deadline));
+                }
+            }
+        }
+        let mut all = Tally::default();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(t) => all.add(t),
+                Err(_) => all.errors += 1,
+            }
+        }
+        all.elapsed = started.elapsed();
+        all.latencies.sort_unstable();
+        all
+    }
+}
+
+async fn reqwest_client(
+    client: reqwest::Client,
+    urls: Arc<Vec<String>>,
+    first: usize,
+    deadline: Instant,
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut next = first;
+    while Instant::now() < deadline {
+        let url = &urls[next % urls.len()];
+        next += 1;
+        let started = Instant::now();
+        match client.get(url).header(header::REFERER, REFERER).send().await {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                match res.bytes().await {
+                    Ok(_) => tally.answered(status, started),
+                    Err(_) => tally.errors += 1,
+                }
+            }
+            Err(e) if e.is_timeout() => tally.timeouts += 1,
+            Err(_) => tally.errors += 1,
+        }
+    }
+    tally
+}
+
+/// One client on one HTTP/1.1 connection: a request, its whole response, the next request.
+/// It reconnects only when the server closes or a response is broken.
+async fn raw_client(addr: SocketAddr, requests: Arc<Vec<Vec<u8>>>, first: usize, deadline: Instant) -> Tally {
+    let mut tally = Tally::default();
+    let mut conn: Option<TcpStream> = None;
+    let mut buf = Vec::with_capacity(8192);
+    let mut next = first;
+    while Instant::now() < deadline {
+        if conn.is_none() {
+            match TcpStream::connect(addr).await.and_then(|s| s.set_nodelay(true).map(|()| s)) {
+                Ok(s) => conn = Some(s),
+                Err(_) => {
+                    tally.errors += 1;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            }
+        }
+        let Some(stream) = conn.as_mut() else { continue };
+        let request = &requests[next % requests.len()];
+        next += 1;
+        let started = Instant::now();
+        match tokio::time::timeout(TIMEOUT, exchange(stream, request, &mut buf)).await {
+            Ok(Ok((status, keep_alive))) => {
+                tally.answered(status, started);
+                if !keep_alive {
+                    conn = None;
+                }
+            }
+            Ok(Err(_)) => {
+                tally.errors += 1;
+                conn = None;
+            }
+            Err(_) => {
+                tally.timeouts += 1;
+                conn = None;
+            }
+        }
+    }
+    tally
+}
+
+fn broken(why: &'static str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, why)
+}
+
+/// Sends one request and reads its response (head and `Content-Length` body). Returns the status
+/// and whether the connection stays open.
+async fn exchange(stream: &mut TcpStream, request: &[u8], buf: &mut Vec<u8>) -> std::io::Result<(u16, bool)> {
+    stream.write_all(request).await?;
+    buf.clear();
+    let mut searched = 0;
+    let head_end = loop {
+        if let Some(i) = buf[searched..].windows(4).position(|w| w == b"\r\n\r\n") {
+            break searched + i + 4;
+        }
+        searched = buf.len().saturating_sub(3);
+        if buf.len() > 64 * 1024 {
+            return Err(broken("response head over 64 KiB"));
+        }
+        if stream.read_buf(buf).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+    };
+    let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| broken("response head is not UTF-8"))?;
+    let mut lines = head.split("\r\n");
+    let mut status_line = lines.next().unwrap_or_default().splitn(3, ' ');
+    let version = status_line.next().unwrap_or_default();
+    let status: u16 = status_line.next().and_then(|s| s.parse().ok()).ok_or_else(|| broken("status line"))?;
+    let mut keep_alive = version == "HTTP/1.1";
+    let mut length = 0usize;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else { continue };
+        let (name, value) = (name.trim(), value.trim());
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.parse().map_err(|_| broken("Content-Length"))?;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            return Err(broken("chunked responses are not expected here"));
+        } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
+            keep_alive = false;
+        }
+    }
+    while buf.len() < head_end + length {
+        if stream.read_buf(buf).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    if buf.len() > head_end + length {
+        return Err(broken("bytes after the response"));
+    }
+    Ok((status, keep_alive))
+}
