@@ -2,8 +2,8 @@
 //! `user add`, `token create`.
 
 mod bench;
-mod bench_queue;
 mod bench_analytics;
+mod bench_queue;
 mod bench_redirect;
 mod demo;
 
@@ -338,7 +338,9 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             Some(BenchKind::Drain(args)) => bench_queue::drain(storage.database_url.clone(), args).await,
             Some(BenchKind::Queue(args)) => bench_queue::queue(storage.database_url.clone(), args).await,
             Some(BenchKind::Redirect(args)) => bench_redirect::run(storage.database_url.clone(), args).await,
-            Some(BenchKind::Analytics(args)) => bench_analytics::run(storage.database_url.clone(), args).await,
+            Some(BenchKind::Analytics(args)) => {
+                bench_analytics::run(storage.database_url.clone(), args).await
+            }
         },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Migrate => {
