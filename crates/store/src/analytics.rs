@@ -238,6 +238,10 @@ pub struct Line {
 
 type LineRow = (Option<Uuid>, Option<String>, Option<String>, i64, i64, i64, i64);
 
+/// From a share to its content's campaign (`c`) and that campaign's messaging goal (`pl`).
+const CAMPAIGN_JOIN: &str = "join submissions s on s.id = sh.submission_id \
+     left join campaigns c on c.id = s.campaign_id left join pillars pl on pl.id = c.pillar_id";
+
 /// Clicks in a period grouped by a dimension, most human clicks first.
 pub async fn breakdown(
     db: &mut impl Db,
@@ -262,18 +266,8 @@ pub async fn breakdown(
             "p.dept, d.name",
         ),
         Dimension::Network => ("cast(null as uuid), sh.network, cast(null as text)", "", "sh.network"),
-        Dimension::Campaign => (
-            "c.id, c.name, pl.name",
-            "join submissions s on s.id = sh.submission_id left join campaigns c on c.id = s.campaign_id \
-             left join pillars pl on pl.id = c.pillar_id",
-            "c.id, c.name, pl.name",
-        ),
-        Dimension::Goal => (
-            "pl.id, pl.name, cast(null as text)",
-            "join submissions s on s.id = sh.submission_id left join campaigns c on c.id = s.campaign_id \
-             left join pillars pl on pl.id = c.pillar_id",
-            "pl.id, pl.name",
-        ),
+        Dimension::Campaign => ("c.id, c.name, pl.name", CAMPAIGN_JOIN, "c.id, c.name, pl.name"),
+        Dimension::Goal => ("pl.id, pl.name, cast(null as text)", CAMPAIGN_JOIN, "pl.id, pl.name"),
     };
     let seg = per_share(plan);
     let limit_at = 3 + seg.ints.len();

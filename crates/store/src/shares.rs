@@ -196,8 +196,12 @@ pub struct NewClick {
 /// square of the statement's size), on PostgreSQL one INSERT from `unnest` of eight arrays (one
 /// statement to parse and plan however many rows). Run it in a transaction: all or nothing.
 pub async fn insert_clicks(db: &mut impl Db, clicks: &[NewClick]) -> Result<()> {
-    const COLUMNS: &str =
-        "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) ";
+    macro_rules! insert_into {
+        () => {
+            "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) "
+        };
+    }
+    const COLUMNS: &str = insert_into!();
     match db.ex() {
         crate::Ex::Sqlite(c) => {
             // 8 parameters a row; SQLite allows 32,766 per statement.
@@ -225,9 +229,11 @@ pub async fn insert_clicks(db: &mut impl Db, clicks: &[NewClick]) -> Result<()> 
             }
         }
         crate::Ex::Postgres(c) => {
-            const SQL: &str = "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) \
-                 select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::text[], $5::text[], $6::text[], \
-                 $7::text[], $8::text[])";
+            const SQL: &str = concat!(
+                insert_into!(),
+                "select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::text[], $5::text[], $6::text[], \
+                 $7::text[], $8::text[])"
+            );
             let col = |f: fn(&NewClick) -> Option<String>| clicks.iter().map(f).collect::<Vec<_>>();
             sqlx::query(SQL)
                 .bind(clicks.iter().map(|k| k.org_id.0).collect::<Vec<Uuid>>())

@@ -7,13 +7,23 @@ use axum::{
     response::Response,
 };
 
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/// The content security policy, with the places forms may lead to.
+macro_rules! csp {
+    ($form_action:literal) => {
+        concat!(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action ",
+            $form_action,
+            "; frame-ancestors 'none'"
+        )
+    };
+}
+
+const CSP: &str = csp!("'self'");
 
 /// The share hub's forms answer with a redirect to a network's share page (any https host: a
 /// Mastodon instance can be anywhere), and browsers hold redirects after a form to `form-action`.
-const SHARE_HUB_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   object-src 'none'; base-uri 'self'; form-action 'self' https:; frame-ancestors 'none'";
+const SHARE_HUB_CSP: &str = csp!("'self' https:");
 
 /// For the share hub's routes: its forms may lead to the networks' share pages.
 pub async fn allow_share_intents(mut res: Response) -> Response {
