@@ -222,24 +222,47 @@ const BOTS: &[(&str, &str)] = &[
     ("fetch", "generic bot"),
 ];
 
+/// Parts of a person's User-Agent that tell their kind of device.
+const DEVICE_MARKERS: [&str; 9] =
+    ["ipad", "android", "mobile", "tablet", "iphone", "windows", "macintosh", "x11", "cros"];
+
+/// Every marker, bots first, found in one case-insensitive pass over a User-Agent (it runs on
+/// every click, where ~40 separate substring searches of a lowercased copy cost microseconds).
+static MARKERS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        // A full DFA: a few dozen short patterns make a small one, and it is the fastest to run.
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(BOTS.iter().map(|(marker, _)| *marker).chain(DEVICE_MARKERS))
+        .expect("the User-Agent markers are valid patterns")
+});
+
 /// Tells a crawler or preview fetcher from a person, and a person's kind of device.
 pub fn classify(user_agent: &str) -> Visitor {
-    let ua = user_agent.to_ascii_lowercase();
-    if ua.trim().is_empty() {
+    if user_agent.trim().is_empty() {
         return Visitor::Bot("generic bot");
     }
-    if let Some((_, name)) = BOTS.iter().find(|(marker, _)| ua.contains(marker)) {
+    // Which markers occur: the earliest bot in `BOTS` wins; device markers are bits 0..9.
+    let mut first_bot = usize::MAX;
+    let mut devices = 0u16;
+    for m in MARKERS.find_overlapping_iter(user_agent) {
+        let i = m.pattern().as_usize();
+        match i.checked_sub(BOTS.len()) {
+            None => first_bot = first_bot.min(i),
+            Some(d) => devices |= 1 << d,
+        }
+    }
+    if let Some((_, name)) = BOTS.get(first_bot) {
         return Visitor::Bot(name);
     }
-    let device = if ua.contains("ipad")
-        || (ua.contains("android") && !ua.contains("mobile"))
-        || ua.contains("tablet")
-    {
+    let has = |marker: &str| {
+        DEVICE_MARKERS.iter().position(|m| *m == marker).is_some_and(|d| devices & (1 << d) != 0)
+    };
+    let device = if has("ipad") || (has("android") && !has("mobile")) || has("tablet") {
         Device::Tablet
-    } else if ua.contains("mobile") || ua.contains("iphone") || ua.contains("android") {
+    } else if has("mobile") || has("iphone") || has("android") {
         Device::Mobile
-    } else if ua.contains("windows") || ua.contains("macintosh") || ua.contains("x11") || ua.contains("cros")
-    {
+    } else if has("windows") || has("macintosh") || has("x11") || has("cros") {
         Device::Desktop
     } else {
         Device::Other
@@ -247,10 +270,26 @@ pub fn classify(user_agent: &str) -> Visitor {
     Visitor::Human(device)
 }
 
-/// The host of a `Referer`, lowercased, if it is a URL at all.
+/// The host of a `Referer`, lowercased, if it is a URL with a plausible host (`android-app://`
+/// referrers name the app). A light parse, as it runs on every click: a scheme and `://`, then
+/// the authority up to the first `/`, `?` or `#`, without user info or port.
 pub fn referrer_host(referer: &str) -> Option<String> {
-    let url = url::Url::parse(referer.trim()).ok()?;
-    url.host_str().map(|h| h.to_ascii_lowercase()).filter(|h| h.len() <= 255)
+    let (scheme, rest) = referer.trim().split_once("://")?;
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host_port)| host_port);
+    let host = match host_port.strip_prefix('[') {
+        // An IPv6 address keeps its brackets.
+        Some(v6) => &host_port[..v6.find(']')? + 2],
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'[' | b']' | b':'));
+    (scheme_ok && host_ok).then(|| host.to_ascii_lowercase())
 }
 
 /// Limits on how much one person shares in a day, so nobody floods their own network. A limit on
@@ -315,6 +354,29 @@ mod tests {
     }
 
     #[test]
+    fn the_referrer_host_is_read_from_urls_only() {
+        let cases = [
+            ("https://www.LinkedIn.com/feed/?x=1", Some("www.linkedin.com")),
+            ("http://t.co", Some("t.co")),
+            ("  https://user:pw@l.facebook.com:8443/l.php#top ", Some("l.facebook.com")),
+            ("android-app://com.linkedin.android/", Some("com.linkedin.android")),
+            ("https://[2001:DB8::1]:443/x", Some("[2001:db8::1]")),
+            ("https://bsky.app?ref=1", Some("bsky.app")),
+            ("", None),
+            ("not a url", None),
+            ("mailto:someone@example.com", None),
+            ("https:///nohost", None),
+            ("https://exa mple.com/", None),
+            ("https://<script>/", None),
+            ("1http://example.com/", None),
+        ];
+        for (referer, expected) in cases {
+            assert_eq!(referrer_host(referer).as_deref(), expected, "{referer}");
+        }
+        assert_eq!(referrer_host(&format!("https://{}.com/", "a".repeat(300))), None);
+    }
+
+    #[test]
     fn bots_and_preview_fetchers_are_told_apart_from_people() {
         let cases = [
             (
@@ -334,7 +396,17 @@ mod tests {
                 Visitor::Bot("Bluesky cardyb"),
             ),
             ("curl/8.5.0", Visitor::Bot("generic bot")),
+            ("CURL/8.5.0", Visitor::Bot("generic bot")),
             ("", Visitor::Bot("generic bot")),
+            ("   ", Visitor::Bot("generic bot")),
+            // The named fetcher wins over a generic marker that comes earlier in the text.
+            ("Preview fetcher (compatible; WhatsApp/2.23.20)", Visitor::Bot("WhatsApp")),
+            (
+                "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 Chrome/140.0 Safari/537.36",
+                Visitor::Human(Device::Tablet),
+            ),
+            ("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36", Visitor::Human(Device::Desktop)),
+            ("Lynx/2.9.0dev.12 libwww-FM/2.14", Visitor::Human(Device::Other)),
             (
                 "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
                 Visitor::Human(Device::Mobile),
