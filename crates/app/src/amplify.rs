@@ -7,6 +7,7 @@
 
 use std::{
     collections::HashMap,
+    net::IpAddr,
     sync::{Arc, Mutex, RwLock},
     time::Duration,
 };
@@ -237,7 +238,7 @@ pub async fn my_shares(app: &App, caller: &Caller) -> Result<Vec<Share>> {
 /// What `/s/{code}` answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
-    Redirect(String),
+    Redirect(Arc<str>),
     /// The content was withdrawn (archived) since it was shared.
     Withdrawn,
     NotFound,
@@ -245,7 +246,7 @@ pub enum Resolution {
 
 #[derive(Clone)]
 struct Cached {
-    target: shares::Target,
+    target: Arc<shares::Target>,
     at: std::time::Instant,
 }
 
@@ -260,12 +261,12 @@ const CACHE_TTL: Duration = Duration::from_secs(30);
 const CACHE_MAX: usize = 100_000;
 
 impl LinkCache {
-    fn get(&self, code: &str) -> Option<shares::Target> {
+    fn get(&self, code: &str) -> Option<Arc<shares::Target>> {
         let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.get(code).filter(|c| c.at.elapsed() < CACHE_TTL).map(|c| c.target.clone())
+        entries.get(code).filter(|c| c.at.elapsed() < CACHE_TTL).map(|c| Arc::clone(&c.target))
     }
 
-    fn put(&self, code: &str, target: shares::Target) {
+    fn put(&self, code: &str, target: Arc<shares::Target>) {
         let mut entries = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= CACHE_MAX {
             entries.retain(|_, c| c.at.elapsed() < CACHE_TTL);
@@ -283,97 +284,147 @@ impl LinkCache {
 }
 
 /// The request a click came with.
-#[derive(Debug, Clone, Default)]
-pub struct ClickContext {
-    pub user_agent: String,
-    pub referer: Option<String>,
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClickContext<'a> {
+    pub user_agent: &'a str,
+    pub referer: Option<&'a str>,
     /// The client's address (only hashed, with today's key; never stored).
-    pub client_addr: Option<String>,
+    pub client_ip: Option<std::net::IpAddr>,
     /// HEAD requests are answered but not counted (link checkers use them).
     pub count: bool,
 }
 
 /// Answers a tracked link, and records the click.
-pub async fn follow(app: &App, code: &str, ctx: ClickContext) -> Result<Resolution> {
+///
+/// The usual request (a link in the cache, today's visitor key in memory) does no I/O and no
+/// await; the database lookups for the rest are boxed, so their large futures are not part of
+/// every request's.
+pub async fn follow(app: &App, code: &str, ctx: ClickContext<'_>) -> Result<Resolution> {
     if !plausible_code(code) {
         return Ok(Resolution::NotFound);
     }
     let target = match app.links.get(code) {
         Some(t) => t,
-        None => {
-            let mut db = app.store.conn().await?;
-            let Some(t) = shares::target(&mut db, code).await? else { return Ok(Resolution::NotFound) };
-            app.links.put(code, t.clone());
-            t
-        }
+        None => match Box::pin(load_target(app, code)).await? {
+            Some(t) => t,
+            None => return Ok(Resolution::NotFound),
+        },
     };
     if target.status == Status::Archived.as_str() || target.status == Status::Rejected.as_str() {
         return Ok(Resolution::Withdrawn);
     }
     if ctx.count {
         let now = app.now();
-        let (device, bot, visitor) = match chorus_domain::amplify::classify(&ctx.user_agent) {
-            Visitor::Bot(name) => (name.to_owned(), Some(name.to_owned()), None),
+        let (device, bot, visitor) = match chorus_domain::amplify::classify(ctx.user_agent) {
+            Visitor::Bot(name) => (name, Some(Arc::from(name)), None),
             Visitor::Human(d) => {
-                let visitor = match ctx.client_addr.as_deref() {
-                    Some(addr) => Some(app.visitor_hash(addr, &ctx.user_agent, now).await?),
+                let visitor = match ctx.client_ip {
+                    Some(ip) => Some(match app.visitor_keys.hash(now, ip, ctx.user_agent) {
+                        Some(hash) => hash,
+                        None => Box::pin(app.visitor_hash_with_new_key(ip, ctx.user_agent, now)).await?,
+                    }),
                     None => None,
                 };
-                (d.as_str().to_owned(), None, visitor)
+                (d.as_str(), None, visitor)
             }
         };
         app.clicks.record(shares::NewClick {
             org_id: target.org_id,
             share_id: target.share_id,
             at: now,
-            network: target.network.clone(),
-            referrer_host: ctx.referer.as_deref().and_then(chorus_domain::amplify::referrer_host),
-            device,
+            network: Arc::clone(&target.network),
+            referrer_host: ctx.referer.and_then(chorus_domain::amplify::referrer_host).map(Arc::from),
+            device: Arc::from(device),
             bot,
             visitor,
         });
     }
-    Ok(Resolution::Redirect(target.destination))
+    Ok(Resolution::Redirect(Arc::clone(&target.destination)))
 }
 
-/// Today's visitor key, cached per day.
+/// A link missing from the cache, from the database (and into the cache).
+async fn load_target(app: &App, code: &str) -> Result<Option<Arc<shares::Target>>> {
+    let mut db = app.store.conn().await?;
+    let Some(target) = shares::target(&mut db, code).await? else { return Ok(None) };
+    let target = Arc::new(target);
+    app.links.put(code, Arc::clone(&target));
+    Ok(Some(target))
+}
+
+/// Today's visitor key, as a ready-keyed HMAC (cloning it skips the key set-up on every click).
 #[derive(Default)]
 pub struct VisitorKeys {
-    today: Mutex<Option<(i64, Vec<u8>)>>,
+    today: Mutex<Option<(i64, Hmac<Sha256>)>>,
+}
+
+fn day_of(now: OffsetDateTime) -> i64 {
+    now.unix_timestamp().div_euclid(86_400)
+}
+
+impl VisitorKeys {
+    /// The visitor hash, if this instance already holds today's key.
+    fn hash(&self, now: OffsetDateTime, ip: IpAddr, user_agent: &str) -> Option<Arc<str>> {
+        let mac = match &*self.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            Some((day, mac)) if *day == day_of(now) => mac.clone(),
+            _ => return None,
+        };
+        Some(visitor_digest(mac, ip, user_agent))
+    }
+}
+
+/// 128 bits of HMAC-SHA256(address family, address bytes, user-agent), in hex.
+fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, user_agent: &str) -> Arc<str> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            mac.update(&[4]);
+            mac.update(&v4.octets());
+        }
+        IpAddr::V6(v6) => {
+            mac.update(&[6]);
+            mac.update(&v6.octets());
+        }
+    }
+    mac.update(user_agent.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut hex = [0u8; 32];
+    for (pair, b) in hex.chunks_exact_mut(2).zip(&digest[..16]) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
+    }
+    Arc::from(std::str::from_utf8(&hex).unwrap_or_default())
 }
 
 impl App {
-    async fn visitor_hash(&self, addr: &str, user_agent: &str, now: OffsetDateTime) -> Result<String> {
-        let day = now.unix_timestamp().div_euclid(86_400);
-        let cached =
-            self.visitor_keys.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        let key = match cached {
-            Some((d, key)) if d == day => key,
-            _ => {
-                let mut fresh = [0u8; 32];
-                getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("random visitor key: {e}"))?;
-                let mut db = self.store.conn().await?;
-                let key = shares::visitor_key(&mut db, day, &fresh).await?;
-                *self.visitor_keys.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                    Some((day, key.clone()));
-                key
-            }
-        };
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).context("visitor key")?;
-        mac.update(addr.as_bytes());
-        mac.update(b"\0");
-        mac.update(user_agent.as_bytes());
-        let digest = mac.finalize().into_bytes();
-        Ok(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
+    /// The visitor hash on the first click of a day: today's key is fetched (or made) first.
+    async fn visitor_hash_with_new_key(
+        &self,
+        ip: IpAddr,
+        user_agent: &str,
+        now: OffsetDateTime,
+    ) -> Result<Arc<str>> {
+        let day = day_of(now);
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("random visitor key: {e}"))?;
+        let mut db = self.store.conn().await?;
+        let key = shares::visitor_key(&mut db, day, &fresh).await?;
+        let mac = Hmac::<Sha256>::new_from_slice(&key).context("visitor key")?;
+        *self.visitor_keys.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((day, mac.clone()));
+        Ok(visitor_digest(mac, ip, user_agent))
     }
 }
 
 // ---- The click writer --------------------------------------------------------------------------
 
-/// Writes clicks in the background, in batches: up to 1,000 at a time, at least every flush
-/// interval. Recording never waits for the database.
+/// Writes clicks in the background, in batches. The writer sleeps for one flush interval after
+/// the first click of a batch, then writes everything queued in one transaction (sooner if a full
+/// batch is waiting). Recording never waits for the database, and under load the writer wakes once
+/// per interval, not once per click.
 pub struct ClickWriter {
     tx: mpsc::Sender<shares::NewClick>,
+    /// Wakes the writer before its interval is up: a full batch is waiting.
+    full: Arc<Notify>,
     shutdown: Arc<Notify>,
     done: Mutex<Option<oneshot::Receiver<()>>>,
     /// Clicks refused because the queue was full (the database is down or too slow).
@@ -381,21 +432,27 @@ pub struct ClickWriter {
 }
 
 const QUEUE: usize = 100_000;
-const BATCH: usize = 1_000;
+/// Clicks written in one transaction, at most.
+const BATCH: usize = 10_000;
 
 impl ClickWriter {
     pub fn start(store: Store, flush: Duration) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let shutdown = Arc::new(Notify::new());
+        let (full, shutdown) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
         let (done_tx, done_rx) = oneshot::channel();
-        tokio::spawn(write_loop(store, rx, flush, Arc::clone(&shutdown), done_tx));
-        Self { tx, shutdown, done: Mutex::new(Some(done_rx)), dropped: Default::default() }
+        let signals = Signals { full: Arc::clone(&full), shutdown: Arc::clone(&shutdown) };
+        tokio::spawn(write_loop(store, rx, flush, signals, done_tx));
+        Self { tx, full, shutdown, done: Mutex::new(Some(done_rx)), dropped: Default::default() }
     }
 
     /// Hands a click to the writer. If 100,000 are already waiting (the database is down), the
     /// click is dropped and logged rather than slowing the redirect.
     pub fn record(&self, click: shares::NewClick) {
-        if self.tx.try_send(click).is_err() {
+        if self.tx.try_send(click).is_ok() {
+            if QUEUE - self.tx.capacity() >= BATCH {
+                self.full.notify_one();
+            }
+        } else {
             // Once per 10,000, so a database outage does not also flood the log.
             let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if n.is_multiple_of(10_000) {
@@ -414,52 +471,49 @@ impl ClickWriter {
     }
 }
 
+/// What can cut the writer's wait short.
+struct Signals {
+    full: Arc<Notify>,
+    shutdown: Arc<Notify>,
+}
+
 async fn write_loop(
     store: Store,
     mut rx: mpsc::Receiver<shares::NewClick>,
     flush: Duration,
-    shutdown: Arc<Notify>,
+    signals: Signals,
     done: oneshot::Sender<()>,
 ) {
+    let mut batch = Vec::with_capacity(BATCH);
     let mut closing = false;
     loop {
-        let first = if closing {
-            rx.recv().await
-        } else {
+        if !closing {
+            // Wait for a first click; then let others join it for one flush interval.
             tokio::select! {
-                c = rx.recv() => c,
-                () = shutdown.notified() => {
-                    rx.close(); // no new clicks; the ones queued are still received below
-                    closing = true;
-                    continue;
+                n = rx.recv_many(&mut batch, BATCH) => if n == 0 { break }, // every sender is gone
+                () = signals.shutdown.notified() => closing = true,
+            }
+            if !closing {
+                tokio::select! {
+                    () = tokio::time::sleep(flush) => {}
+                    () = signals.full.notified() => {}
+                    () = signals.shutdown.notified() => closing = true,
                 }
             }
-        };
-        let Some(first) = first else { break };
-        let mut batch = Vec::with_capacity(BATCH);
-        batch.push(first);
-        let deadline = tokio::time::Instant::now() + flush;
-        while batch.len() < BATCH {
-            let room = BATCH - batch.len();
             if closing {
-                // Closed: takes what is queued without waiting; 0 once it is all taken.
-                if rx.recv_many(&mut batch, room).await == 0 {
-                    break;
-                }
-                continue;
-            }
-            tokio::select! {
-                n = rx.recv_many(&mut batch, room) => if n == 0 { break },
-                () = tokio::time::sleep_until(deadline) => break,
-                () = shutdown.notified() => {
-                    // Stop waiting: write this batch now, then drain the rest.
-                    rx.close();
-                    closing = true;
-                    break;
-                }
+                rx.close(); // no new clicks; the ones queued are still taken below
             }
         }
+        // Take what is queued, without waiting.
+        let queued = rx.len().min(BATCH - batch.len());
+        if queued > 0 {
+            rx.recv_many(&mut batch, queued).await;
+        }
+        if batch.is_empty() {
+            break; // closing, and everything is written
+        }
         write(&store, &batch).await;
+        batch.clear();
     }
     let _ = done.send(());
 }

@@ -159,7 +159,7 @@ async fn seed_clicks(
                 referrer_host: None,
                 device: bot.map_or_else(|| DEVICES[rng.below(3) as usize].into(), Into::into),
                 bot: bot.map(Into::into),
-                visitor: bot.is_none().then(|| format!("{:016x}", rng.below(2_000_000))),
+                visitor: bot.is_none().then(|| format!("{:016x}", rng.below(2_000_000)).into()),
             });
         }
         let mut tx = app.store.tx().await?;

@@ -555,16 +555,17 @@ async fn amplification(app: &App, org: OrgId, seeded: Seeded) -> anyhow::Result<
         .await
         .map_err(err)?
         .share;
-        let click = |at, device: &str, bot: Option<&str>, referrer: Option<&str>, visitor| NewClick {
-            org_id: org,
-            share_id: share.id,
-            at,
-            network: network.into(),
-            referrer_host: referrer.map(Into::into),
-            device: device.into(),
-            bot: bot.map(Into::into),
-            visitor,
-        };
+        let click =
+            |at, device: &str, bot: Option<&str>, referrer: Option<&str>, visitor: Option<String>| NewClick {
+                org_id: org,
+                share_id: share.id,
+                at,
+                network: network.into(),
+                referrer_host: referrer.map(Into::into),
+                device: device.into(),
+                bot: bot.map(Into::into),
+                visitor: visitor.map(Into::into),
+            };
         // The network fetches the link's preview card as the post goes out (every Mastodon
         // server the post reaches fetches its own).
         let (preview_bot, fetches, referrers): (&str, u64, &[&str]) = match network {

@@ -5,6 +5,7 @@ use chorus_domain::{
     OrgId, SubmissionId, UserId,
     clock::{from_millis, to_millis},
 };
+use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -61,16 +62,9 @@ macro_rules! share_sql {
     ($tail:literal) => {
         concat!(
             "select sh.id, sh.org_id, sh.user_id, sh.submission_id, s.title, sh.network, sh.code, sh.caption, \
-             sh.destination, sh.created_at, \
-             (select cast(coalesce(sum(b.human), 0) as bigint) from click_buckets b \
-               where b.share_id = sh.id and b.span = 'h') \
-             + (select count(*) from clicks k where k.share_id = sh.id and k.bot is null \
-               and k.at >= (select rolled_until from rollup_state where id = 1)), \
-             (select cast(coalesce(sum(b.bot), 0) as bigint) from click_buckets b \
-               where b.share_id = sh.id and b.span = 'h') \
-             + (select count(*) from clicks k where k.share_id = sh.id and k.bot is not null \
-               and k.at >= (select rolled_until from rollup_state where id = 1)) \
-             from shares sh join submissions s on s.id = sh.submission_id ",
+             sh.destination, sh.created_at, coalesce(n.human, 0), coalesce(n.bot, 0) \
+             from shares sh join submissions s on s.id = sh.submission_id \
+             left join share_click_counts n on n.share_id = sh.id ",
             $tail
         )
     };
@@ -107,8 +101,8 @@ pub async fn of_user(db: &mut impl Db, org: OrgId, user: UserId, limit: i64) -> 
 pub struct Target {
     pub share_id: Uuid,
     pub org_id: OrgId,
-    pub network: String,
-    pub destination: String,
+    pub network: Arc<str>,
+    pub destination: Arc<str>,
     /// The content's status now (`archived` content is withdrawn).
     pub status: String,
 }
@@ -121,8 +115,8 @@ pub async fn target(db: &mut impl Db, code: &str) -> Result<Option<Target>> {
     Ok(row.map(|(share_id, org, network, destination, status)| Target {
         share_id,
         org_id: org.into(),
-        network,
-        destination,
+        network: network.into(),
+        destination: destination.into(),
         status,
     }))
 }
@@ -178,72 +172,157 @@ pub async fn set_share_until(
     Ok(n == 1)
 }
 
-/// A click as the writer stores it.
+/// A click as the writer stores it. Texts are shared (`Arc<str>`): binding one to a statement
+/// then copies a pointer, not the text (one click binds five).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewClick {
     pub org_id: OrgId,
     pub share_id: Uuid,
     pub at: OffsetDateTime,
-    pub network: String,
-    pub referrer_host: Option<String>,
-    pub device: String,
-    pub bot: Option<String>,
-    pub visitor: Option<String>,
+    pub network: Arc<str>,
+    pub referrer_host: Option<Arc<str>>,
+    pub device: Arc<str>,
+    pub bot: Option<Arc<str>>,
+    pub visitor: Option<Arc<str>>,
 }
 
-/// Stores clicks in as few statements as the database allows: on SQLite multi-row INSERTs with
-/// anonymous `?` parameters (sqlx looks numbered ones up by name, a cost that grows with the
-/// square of the statement's size), on PostgreSQL one INSERT from `unnest` of eight arrays (one
-/// statement to parse and plan however many rows). Run it in a transaction: all or nothing.
-pub async fn insert_clicks(db: &mut impl Db, clicks: &[NewClick]) -> Result<()> {
-    macro_rules! insert_into {
-        () => {
-            "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) "
-        };
+/// SQLite statements write a power of two of rows (at most 2^10): eleven shapes per statement,
+/// each prepared once and then reused from sqlx's statement cache, where a statement per batch
+/// size would be parsed anew for almost every batch and push other statements out.
+const MAX_ROWS_LOG2: u32 = 10;
+
+/// The `rows`-row shapes of one multi-row statement: `head`, then `values` repeated (comma
+/// separated), then `tail`. Built on first use.
+struct Shapes {
+    head: &'static str,
+    values: &'static str,
+    tail: &'static str,
+    built: std::sync::OnceLock<Vec<String>>,
+}
+
+impl Shapes {
+    const fn new(head: &'static str, values: &'static str, tail: &'static str) -> Self {
+        Self { head, values, tail, built: std::sync::OnceLock::new() }
     }
-    const COLUMNS: &str = insert_into!();
+
+    /// The largest shape that `left` rows fill, and its row count.
+    fn next(&self, left: usize) -> (&str, usize) {
+        let log2 = left.ilog2().min(MAX_ROWS_LOG2);
+        let shapes = self.built.get_or_init(|| {
+            (0..=MAX_ROWS_LOG2)
+                .map(|log2| {
+                    let rows = 1usize << log2;
+                    let mut sql = String::with_capacity(
+                        self.head.len() + self.tail.len() + rows * (self.values.len() + 1),
+                    );
+                    sql.push_str(self.head);
+                    sql.push_str(self.values);
+                    for _ in 1..rows {
+                        sql.push(',');
+                        sql.push_str(self.values);
+                    }
+                    sql.push_str(self.tail);
+                    sql
+                })
+                .collect()
+        });
+        (&shapes[log2 as usize], 1 << log2)
+    }
+}
+
+macro_rules! insert_into {
+    () => {
+        "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) "
+    };
+}
+static SQLITE_CLICKS: Shapes = Shapes::new(concat!(insert_into!(), "values "), "(?,?,?,?,?,?,?,?)", "");
+static SQLITE_COUNTS: Shapes = Shapes::new(
+    "insert into share_click_counts (share_id, human, bot) values ",
+    "(?,?,?)",
+    " on conflict (share_id) do update set human = human + excluded.human, bot = bot + excluded.bot",
+);
+
+/// (share, people, bots) for each share in `clicks`, ordered by share: concurrent writers then
+/// lock the counters in the same order and cannot deadlock.
+fn per_share(clicks: &[NewClick]) -> Vec<(Uuid, i64, i64)> {
+    let mut counts = std::collections::BTreeMap::<Uuid, (i64, i64)>::new();
+    for k in clicks {
+        let c = counts.entry(k.share_id).or_default();
+        if k.bot.is_none() {
+            c.0 += 1;
+        } else {
+            c.1 += 1;
+        }
+    }
+    counts.into_iter().map(|(share, (human, bot))| (share, human, bot)).collect()
+}
+
+/// Stores clicks, and adds them to their shares' totals, in as few statements as the database
+/// allows: on SQLite multi-row INSERTs with anonymous `?` parameters (sqlx looks numbered ones up
+/// by name, a cost that grows with the square of the statement's size), on PostgreSQL one INSERT
+/// from `unnest` of arrays per table (one statement to parse and plan however many rows). Run it
+/// in a transaction: all or nothing.
+pub async fn insert_clicks(db: &mut impl Db, clicks: &[NewClick]) -> Result<()> {
+    let counts = per_share(clicks);
     match db.ex() {
         crate::Ex::Sqlite(c) => {
-            // 8 parameters a row; SQLite allows 32,766 per statement.
-            const ROWS: usize = 2_000;
-            for chunk in clicks.chunks(ROWS) {
-                let mut sql = String::with_capacity(COLUMNS.len() + 8 + chunk.len() * 26);
-                sql.push_str(COLUMNS);
-                sql.push_str("values ");
-                for i in 0..chunk.len() {
-                    sql.push_str(if i == 0 { "(?,?,?,?,?,?,?,?)" } else { ",(?,?,?,?,?,?,?,?)" });
-                }
+            let mut rest = clicks;
+            while !rest.is_empty() {
+                let (sql, rows) = SQLITE_CLICKS.next(rest.len());
+                let (chunk, tail) = rest.split_at(rows);
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for k in chunk {
                     q = q
                         .bind(k.org_id.0)
                         .bind(k.share_id)
                         .bind(to_millis(k.at))
-                        .bind(k.network.as_str())
-                        .bind(k.referrer_host.as_deref())
-                        .bind(k.device.as_str())
-                        .bind(k.bot.as_deref())
-                        .bind(k.visitor.as_deref());
+                        .bind(Arc::clone(&k.network))
+                        .bind(k.referrer_host.clone())
+                        .bind(Arc::clone(&k.device))
+                        .bind(k.bot.clone())
+                        .bind(k.visitor.clone());
                 }
                 q.execute(&mut *c).await?;
+                rest = tail;
+            }
+            let mut rest = counts.as_slice();
+            while !rest.is_empty() {
+                let (sql, rows) = SQLITE_COUNTS.next(rest.len());
+                let (chunk, tail) = rest.split_at(rows);
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (share, human, bot) in chunk {
+                    q = q.bind(*share).bind(*human).bind(*bot);
+                }
+                q.execute(&mut *c).await?;
+                rest = tail;
             }
         }
         crate::Ex::Postgres(c) => {
-            const SQL: &str = concat!(
+            const CLICKS: &str = concat!(
                 insert_into!(),
                 "select * from unnest($1::uuid[], $2::uuid[], $3::int8[], $4::text[], $5::text[], $6::text[], \
                  $7::text[], $8::text[])"
             );
-            let col = |f: fn(&NewClick) -> Option<String>| clicks.iter().map(f).collect::<Vec<_>>();
-            sqlx::query(SQL)
+            const COUNTS: &str = "insert into share_click_counts (share_id, human, bot) \
+                 select * from unnest($1::uuid[], $2::int8[], $3::int8[]) \
+                 on conflict (share_id) do update set human = share_click_counts.human + excluded.human, \
+                 bot = share_click_counts.bot + excluded.bot";
+            let col = |f: fn(&NewClick) -> Option<&str>| clicks.iter().map(f).collect::<Vec<_>>();
+            sqlx::query(CLICKS)
                 .bind(clicks.iter().map(|k| k.org_id.0).collect::<Vec<Uuid>>())
                 .bind(clicks.iter().map(|k| k.share_id).collect::<Vec<Uuid>>())
                 .bind(clicks.iter().map(|k| to_millis(k.at)).collect::<Vec<i64>>())
-                .bind(col(|k| Some(k.network.clone())))
-                .bind(col(|k| k.referrer_host.clone()))
-                .bind(col(|k| Some(k.device.clone())))
-                .bind(col(|k| k.bot.clone()))
-                .bind(col(|k| k.visitor.clone()))
+                .bind(col(|k| Some(&k.network)))
+                .bind(col(|k| k.referrer_host.as_deref()))
+                .bind(col(|k| Some(&k.device)))
+                .bind(col(|k| k.bot.as_deref()))
+                .bind(col(|k| k.visitor.as_deref()))
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(COUNTS)
+                .bind(counts.iter().map(|c| c.0).collect::<Vec<Uuid>>())
+                .bind(counts.iter().map(|c| c.1).collect::<Vec<i64>>())
+                .bind(counts.iter().map(|c| c.2).collect::<Vec<i64>>())
                 .execute(&mut *c)
                 .await?;
         }

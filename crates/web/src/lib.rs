@@ -59,8 +59,9 @@ pub fn router(app: App, web: WebConfig) -> Router {
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state.clone())
         // Tracked links are the hot path and public: outside the session, CSRF, header and trace
-        // layers (a redirect sets no cookie; its error pages add their own headers).
-        .merge(Router::new().route("/s/{code}", get(pages::follow_link)).with_state(state))
+        // layers (a redirect sets no cookie; its error pages add their own headers). Its state is
+        // one `Arc`, so a request clones one pointer rather than every part of the app.
+        .merge(Router::new().route("/s/{code}", get(pages::follow_link)).with_state(Arc::new(state)))
 }
 
 async fn health() -> &'static str {

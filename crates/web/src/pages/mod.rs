@@ -258,7 +258,7 @@ pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response 
 /// `GET /s/{code}`: a tracked link. Public, answered from memory; the click is written in the
 /// background. HEAD requests (link checkers) are answered but not counted.
 pub(crate) async fn follow_link(
-    axum::extract::State(s): axum::extract::State<AppState>,
+    axum::extract::State(s): axum::extract::State<std::sync::Arc<AppState>>,
     method: axum::http::Method,
     code: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
     request: axum::extract::Request,
@@ -266,13 +266,14 @@ pub(crate) async fn follow_link(
     // A code that is not even UTF-8 once decoded leads nowhere, like any other wrong code.
     let code = code.map(|p| p.0).unwrap_or_default();
     let (parts, _) = request.into_parts();
+    // At most 512 bytes of a header; `to_str` admits only visible ASCII, so any byte is a boundary.
     let header = |name: header::HeaderName| {
-        parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(512).collect::<String>())
+        parts.headers.get(name).and_then(|v| v.to_str().ok()).map(|v| &v[..v.len().min(512)])
     };
     let ctx = chorus_app::amplify::ClickContext {
         user_agent: header(header::USER_AGENT).unwrap_or_default(),
         referer: header(header::REFERER),
-        client_addr: crate::extract::client_addr(&parts, &s),
+        client_ip: crate::extract::client_ip(&parts, &s),
         count: method == axum::http::Method::GET,
     };
     let mut res = match chorus_app::amplify::follow(&s.app, &code, ctx).await {
