@@ -97,7 +97,7 @@ pub fn period(from: Option<&str>, to: Option<&str>, now: OffsetDateTime) -> Resu
     Period::parse(from, to, now).map_err(|e| Error::BadRequest(e.to_string()))
 }
 
-fn seniority_band(s: Option<i32>) -> &'static str {
+fn seniority_band(s: Option<i64>) -> &'static str {
     match s {
         Some(1) => "1 (new)",
         Some(2) => "2",

@@ -351,12 +351,12 @@ pub async fn shares_daily(
 pub struct Participation {
     pub department_id: Option<Uuid>,
     pub department: Option<String>,
-    pub seniority: Option<i32>,
+    pub seniority: Option<i64>,
     pub people: i64,
     pub active: i64,
 }
 
-type ParticipationRow = (Option<Uuid>, Option<String>, Option<i32>, i64, i64);
+type ParticipationRow = (Option<Uuid>, Option<String>, Option<i64>, i64, i64);
 
 pub async fn participation(
     db: &mut impl Db,
@@ -364,12 +364,15 @@ pub async fn participation(
     department: Option<DepartmentId>,
     period: Period,
 ) -> Result<Vec<Participation>> {
-    const SQL: &str = "select u.department_id, d.name, u.seniority, count(*), \
-         cast(sum(case when exists (select 1 from submissions s where s.org_id = $1 and s.author_id = u.id \
-              and s.created_at >= $2 and s.created_at < $3) \
-           or exists (select 1 from shares sh where sh.org_id = $1 and sh.user_id = u.id \
-              and sh.created_at >= $2 and sh.created_at < $3) then 1 else 0 end) as bigint) \
-         from users u left join departments d on d.id = u.department_id \
+    // Who was active, from one range scan of each table (a per-person EXISTS let the planner
+    // scan the period's submissions once per person: 60 ms for 2,000 people).
+    const SQL: &str = "with active as ( \
+           select author_id as user_id from submissions where org_id = $1 and created_at >= $2 and created_at < $3 \
+           union \
+           select user_id from shares where org_id = $1 and created_at >= $2 and created_at < $3) \
+         select u.department_id, d.name, u.seniority, count(*), \
+         cast(sum(case when a.user_id is null then 0 else 1 end) as bigint) \
+         from users u left join departments d on d.id = u.department_id left join active a on a.user_id = u.id \
          where u.org_id = $1 and u.status = 'active' and ($4 is null or u.department_id = $4) \
          group by u.department_id, d.name, u.seniority";
     let rows: Vec<ParticipationRow> = run!(db, |c| sqlx::query_as(SQL)

@@ -431,6 +431,26 @@ async fn analytics_check_periods_scope_leads_and_survive_roll_ups() {
     w.t.person(w.org, "lena@acme.test", "lead", Some("Field"), PASSWORD).await;
     w.t.person(w.org, "fred@acme.test", "employee", Some("Field"), PASSWORD).await;
     w.t.person(w.org, "olaf@acme.test", "employee", Some("Office"), PASSWORD).await;
+    // Fred is senior (band 4): a set seniority is read back on either database.
+    {
+        let mut db = w.t.app.store.conn().await.expect("db");
+        let f = chorus_store::users::get_by_email(&mut db, w.org, "fred@acme.test")
+            .await
+            .expect("get")
+            .expect("fred");
+        chorus_store::users::update_profile(
+            &mut db,
+            w.org,
+            f.id,
+            &f.name,
+            None,
+            Some(4),
+            f.department_id,
+            w.t.app.now(),
+        )
+        .await
+        .expect("seniority");
+    }
     let (fred, olaf, lena) = (
         w.t.token(w.org, "fred@acme.test").await,
         w.t.token(w.org, "olaf@acme.test").await,
@@ -466,6 +486,8 @@ async fn analytics_check_periods_scope_leads_and_survive_roll_ups() {
         async move { sam.get(url).send().await.expect("GET").text().await.expect("body") }
     };
     assert!(csv("campaigns").await.contains("\nOpen days 2026,Community,4,2,0,2\n"));
+    let by_seniority = csv("participation-seniority").await;
+    assert!(by_seniority.lines().any(|l| l.starts_with("4,1,1,")), "{by_seniority}");
     assert!(csv("goals").await.contains("\nCommunity,4,2,0,2\n"));
 
     // Lena sees Field (3 clicks), not Office, not the whole organization.
