@@ -14,28 +14,21 @@ use chorus_app::{Error, Me};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
-/// The client's address: the peer, or the last `X-Forwarded-For` hop when configured to trust a proxy.
-/// The client's IP address (the last `X-Forwarded-For` entry when trusted, as
-/// [`client_addr`]), without formatting it: tracked links hash its bytes on every click.
+/// The client's IP address: the peer, or the last `X-Forwarded-For` hop (with or without a port)
+/// when configured to trust a proxy. Unformatted: tracked links hash its bytes on every click.
 pub fn client_ip(parts: &Parts, state: &AppState) -> Option<std::net::IpAddr> {
     if state.web.trust_forwarded_for
         && let Some(forwarded) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
     {
         let last = forwarded.rsplit(',').next().map(str::trim).unwrap_or_default();
-        // Some proxies add the port.
         return last.parse().ok().or_else(|| last.parse::<SocketAddr>().ok().map(|a| a.ip()));
     }
     parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
 }
 
+/// [`client_ip`] as text, for the use cases that record or rate-limit by it.
 pub fn client_addr(parts: &Parts, state: &AppState) -> Option<String> {
-    if state.web.trust_forwarded_for
-        && let Some(forwarded) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(last) = forwarded.rsplit(',').next().map(str::trim).filter(|s| !s.is_empty())
-    {
-        return Some(last.to_owned());
-    }
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
+    client_ip(parts, state).map(|ip| ip.to_string())
 }
 
 /// The client address, for use cases that record it.
