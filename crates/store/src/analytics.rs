@@ -3,7 +3,7 @@
 //! A period is answered from daily roll-ups, hourly roll-ups and raw clicks, as
 //! [`chorus_domain::analytics::plan`] splits it; the SQL here unions those three forms.
 
-use crate::{Db, Result, run};
+use crate::{Db, Ex, Result, run};
 use chorus_domain::{
     DepartmentId, OrgId,
     analytics::{DAY_MS, HOUR_MS, Period, Plan, day_of},
@@ -98,9 +98,16 @@ async fn roll(db: &mut impl Db, span: &'static str, from: i64, to: i64) -> Resul
 /// Deletes up to `batch` raw clicks older than `before` (only rolled-up ones: the caller passes
 /// at most the watermark). Returns how many went.
 pub async fn delete_clicks_before(db: &mut impl Db, before: i64, batch: i64) -> Result<u64> {
-    const SQL: &str =
+    // PostgreSQL's clicks have no id (migration 0010): rows are picked by physical address.
+    const SQLITE: &str =
         "delete from clicks where id in (select id from clicks where at < $1 order by at limit $2)";
-    Ok(run!(db, |c| sqlx::query(SQL).bind(before).bind(batch).execute(c).await.map(|r| r.rows_affected()))?)
+    const POSTGRES: &str = "delete from clicks where ctid = any(array(\
+        select ctid from clicks where at < $1 order by at limit $2))";
+    let done = match db.ex() {
+        Ex::Sqlite(c) => sqlx::query(SQLITE).bind(before).bind(batch).execute(c).await?.rows_affected(),
+        Ex::Postgres(c) => sqlx::query(POSTGRES).bind(before).bind(batch).execute(c).await?.rows_affected(),
+    };
+    Ok(done)
 }
 
 // ------------------------------------------------------------------------------------- reports
