@@ -12,6 +12,7 @@ pub mod clock;
 pub mod error;
 pub mod guidelines;
 pub mod ids;
+pub mod mentoring;
 pub mod pagination;
 pub mod people;
 pub mod policy;
@@ -19,6 +20,7 @@ pub mod publishing;
 pub mod role;
 pub mod settings;
 pub mod submission;
+pub mod survey;
 pub mod throttle;
 pub mod values;
 
