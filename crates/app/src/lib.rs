@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod submissions;
+pub mod surveys;
 pub mod tokens;
 
 pub use error::{Error, Problems, Result};
@@ -100,6 +101,8 @@ pub struct App {
     pub links: Arc<amplify::LinkCache>,
     pub clicks: Arc<amplify::ClickWriter>,
     pub visitor_keys: Arc<amplify::VisitorKeys>,
+    /// Audience group sizes per survey (what decides whether an answer keeps its department).
+    pub survey_sizes: Arc<surveys::AudienceSizes>,
 }
 
 impl App {
@@ -136,6 +139,7 @@ impl App {
             links: Arc::default(),
             clicks,
             visitor_keys: Arc::default(),
+            survey_sizes: Arc::default(),
         }
     }
 

@@ -74,4 +74,10 @@ typed_id!(
     ChannelId,
     /// One submission placed on one channel.
     PostId,
+    /// An anonymous knowledge survey (its responses have random ids of their own, no typed id:
+    /// a UUIDv7 would carry the time of answering).
+    SurveyId,
+    QuestionId,
+    /// A version of the social media policy.
+    PolicyVersionId,
 );

@@ -82,6 +82,12 @@ pub enum Action {
     ViewAnalytics {
         department: Option<DepartmentId>,
     },
+    /// Write, open and close knowledge surveys; publish policy versions; keep the readiness
+    /// assessment, training and mentoring (SPEC §1: the people who run the programme).
+    ManageEnablement,
+    /// Read survey results and participation, and the policy acknowledgement report: admins and
+    /// the social media team, who turn the gaps into training.
+    ViewEnablementReports,
 }
 
 /// Why an action was refused; safe to show to the person who asked.
@@ -97,9 +103,10 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
     let only_owners = Denied("only an owner can change an owner or make someone an owner");
     match action {
         Action::ViewDirectory | Action::ManageOwnTokens => Ok(()),
-        Action::ManageDepartments | Action::ViewAuditLog | Action::ManageSettings => {
-            admin.then_some(()).ok_or(only_admins)
-        }
+        Action::ManageDepartments
+        | Action::ViewAuditLog
+        | Action::ManageSettings
+        | Action::ManageEnablement => admin.then_some(()).ok_or(only_admins),
         Action::ManageChannels | Action::SchedulePosts | Action::HandleFailedJobs => (admin
             || actor.role == Role::Social)
             .then_some(())
@@ -111,6 +118,9 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Denied> {
                 .then_some(())
                 .ok_or(Denied("analytics are for the social media team, admins, and each department's leads"))
         }
+        Action::ViewEnablementReports => (admin || actor.role == Role::Social)
+            .then_some(())
+            .ok_or(Denied("survey results are for admins and the social media team")),
         Action::ManageGuidelines => (admin || actor.role == Role::Social)
             .then_some(())
             .ok_or(Denied("only the social media team, owners and admins can do this")),
@@ -194,6 +204,12 @@ mod tests {
             assert_eq!(authorize(&a, Action::ManageDepartments).is_ok(), expected, "{role}");
             assert_eq!(authorize(&a, Action::ViewAuditLog).is_ok(), expected, "{role}");
             assert_eq!(authorize(&a, Action::ManageSettings).is_ok(), expected, "{role}");
+            assert_eq!(authorize(&a, Action::ManageEnablement).is_ok(), expected, "{role}");
+            assert_eq!(
+                authorize(&a, Action::ViewEnablementReports).is_ok(),
+                expected || role == Role::Social,
+                "{role}"
+            );
             assert_eq!(
                 authorize(&a, Action::ManageChannels).is_ok(),
                 expected || role == Role::Social,

@@ -25,6 +25,40 @@ pub const MAX_TOPIC: usize = 40;
 /// Open answers are for a sentence or a paragraph, not an essay.
 pub const MAX_TEXT_ANSWER: usize = 2_000;
 
+/// Where a survey is in its life: written, answered, finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyStatus {
+    /// Being written; nobody can answer.
+    Draft,
+    /// Open for answers until it is closed or its closing time passes.
+    Open,
+    /// No more answers; results can be read.
+    Closed,
+}
+
+impl SurveyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Draft, Self::Open, Self::Closed].into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// Answers are moved out of the waiting room in batches of at least this many, so a response
+/// can be traced at best to a crowd. Twice k: when the survey closes with fewer than k left
+/// over, up to k − 1 earlier responses are rewritten with them, and every batch still keeps
+/// more than k.
+pub fn batch_size(k: u32) -> u32 {
+    k.saturating_mul(2).max(10)
+}
+
 /// What kind of answer a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

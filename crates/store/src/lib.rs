@@ -31,6 +31,7 @@ pub mod posts;
 pub mod settings;
 pub mod shares;
 pub mod submissions;
+pub mod surveys;
 pub mod tokens;
 pub mod users;
 

@@ -137,6 +137,76 @@ pub fn bars_and_line(title: &str, bar_name: &str, line_name: &str, points: &[Poi
     svg
 }
 
+/// Horizontal bars from 0 to 100 %, one per row (`None`: hidden, drawn as a note), weakest
+/// highlighted: the gap chart of a survey.
+pub fn percent_bars(id: &str, title: &str, rows: &[(String, Option<u32>)]) -> String {
+    const W: f64 = 640.0;
+    const LABEL: f64 = 200.0;
+    const ROW: f64 = 28.0;
+    const TOP: f64 = 8.0;
+    let plot_w = W - LABEL - 56.0;
+    let h = TOP * 2.0 + ROW * rows.len().max(1) as f64 + 18.0;
+    let weakest = rows.iter().filter_map(|r| r.1).min();
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart gap-chart" id="{id}" viewBox="0 0 {W} {h:.0}" role="img" aria-labelledby="{id}-title {id}-desc">"#
+    );
+    let _ = write!(svg, r#"<title id="{id}-title">{}</title>"#, escape(title));
+    let described: Vec<String> = rows
+        .iter()
+        .map(|(l, v)| match v {
+            Some(v) => format!("{}: {v} %", escape(l)),
+            None => format!("{}: hidden", escape(l)),
+        })
+        .collect();
+    let _ = write!(svg, r#"<desc id="{id}-desc">{}</desc>"#, described.join("; "));
+    for pct in [0, 50, 100] {
+        let x = LABEL + plot_w * f64::from(pct) / 100.0;
+        let _ = write!(
+            svg,
+            r##"<line x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{:.1}" stroke="#ddd"/><text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle">{pct} %</text>"##,
+            h - 18.0,
+            h - 4.0
+        );
+    }
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let y = TOP + ROW * i as f64;
+        let _ = write!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end">{}</text>"#,
+            LABEL - 8.0,
+            y + ROW / 2.0 + 4.0,
+            escape(label)
+        );
+        match value {
+            Some(v) => {
+                let fill = if Some(*v) == weakest { "#c0392b" } else { "#3b6fd8" };
+                let _ = write!(
+                    svg,
+                    r#"<rect x="{LABEL}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}"><title>{}: {v} %</title></rect><text x="{:.1}" y="{:.1}" font-size="11">{v} %</text>"#,
+                    y + 4.0,
+                    plot_w * f64::from((*v).min(100)) / 100.0,
+                    ROW - 8.0,
+                    escape(label),
+                    LABEL + plot_w * f64::from((*v).min(100)) / 100.0 + 4.0,
+                    y + ROW / 2.0 + 4.0
+                );
+            }
+            None => {
+                let _ = write!(
+                    svg,
+                    r##"<text x="{:.1}" y="{:.1}" font-size="11" fill="#666">hidden: fewer than k answers</text>"##,
+                    LABEL + 4.0,
+                    y + ROW / 2.0 + 4.0
+                );
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ mod amplify;
 pub(crate) mod analytics;
 mod contrib;
 mod dto;
+pub(crate) mod enablement;
 mod publish;
 
 /// The current version of a submission, for a 409 body.
@@ -96,6 +97,17 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(amplify::my_shares, amplify::create_share))
         .routes(routes!(amplify::set_share_until))
         .routes(routes!(analytics::summary))
+        .routes(routes!(enablement::list_surveys, enablement::create_survey))
+        .routes(routes!(enablement::get_survey, enablement::update_survey))
+        .routes(routes!(enablement::add_question))
+        .routes(routes!(enablement::edit_question))
+        .routes(routes!(enablement::retire_question))
+        .routes(routes!(enablement::open_survey))
+        .routes(routes!(enablement::close_survey))
+        .routes(routes!(enablement::respond))
+        .routes(routes!(enablement::participation))
+        .routes(routes!(enablement::remind))
+        .routes(routes!(enablement::report))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

@@ -7,6 +7,7 @@ mod auth;
 mod blog;
 mod contrib;
 mod departments;
+mod enablement;
 mod home;
 mod people;
 mod publish;
@@ -100,6 +101,14 @@ pub fn routes() -> Router<AppState> {
         .route("/analytics", get(analytics::dashboard))
         .route("/analytics/export/{file}", get(analytics::export))
         .route("/submissions/{id}/share-until", post(amplify::set_share_until))
+        .route("/surveys", get(enablement::list).post(enablement::create))
+        .route("/surveys/{id}", get(enablement::show))
+        .route("/surveys/{id}/answer", post(enablement::answer))
+        .route("/surveys/{id}/questions", post(enablement::add_question))
+        .route("/surveys/{id}/questions/{question}/retire", post(enablement::retire_question))
+        .route("/surveys/{id}/status", post(enablement::status))
+        .route("/surveys/{id}/participation", get(enablement::participation))
+        .route("/surveys/{id}/report", get(enablement::report))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
 }
@@ -200,6 +209,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "retrying" => "Queued again; it runs in a moment.",
         "idea_posted" => "Your idea is on the board.",
         "promoted" => "A blog-post draft was started from the idea. Write it together here.",
+        "answered" => "Thank you! Your answers are in, with nothing that ties them to you.",
+        "reminded" => "Reminders sent to everyone who has not answered.",
         _ => return None,
     })
 }

@@ -10,3 +10,4 @@ mod flows;
 mod isolation;
 mod pages_contrib;
 mod publish;
+mod surveys;
