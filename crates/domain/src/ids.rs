@@ -80,4 +80,20 @@ typed_id!(
     QuestionId,
     /// A version of the social media policy.
     PolicyVersionId,
+    /// A recorded social-readiness self-assessment.
+    ReadinessId,
+    /// An item of the readiness action checklist.
+    ActionItemId,
+    /// A confirmed mentee–mentor pair.
+    MentoringPairId,
+    /// A session a mentoring pair logged.
+    MentoringSessionId,
+    /// A training course.
+    CourseId,
+    /// A lesson of a course.
+    LessonId,
+    /// A question of a course's quiz.
+    QuizQuestionId,
+    /// A rule that assigns a course where a survey shows a gap.
+    TrainingRuleId,
 );

@@ -17,11 +17,14 @@ pub mod pagination;
 pub mod people;
 pub mod policy;
 pub mod publishing;
+pub mod readiness;
 pub mod role;
 pub mod settings;
+pub mod social_policy;
 pub mod submission;
 pub mod survey;
 pub mod throttle;
+pub mod training;
 pub mod values;
 
 pub use clock::{Clock, FakeClock, SystemClock};

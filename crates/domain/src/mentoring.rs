@@ -297,8 +297,122 @@ pub fn check(pairs: &[(UserId, UserId)], mentees: &[Mentee], mentors: &[Mentor])
     Ok(())
 }
 
+// ------------------------------------------------------------------------------- signing up
+
+/// Mentees are senior people: seniority 4 or 5.
+pub const MENTEE_MIN_SENIORITY: u8 = 4;
+/// A mentor takes at most this many mentees at once.
+pub const MAX_CAPACITY: u8 = 5;
+
+/// A self-rated skill, 1 (beginner) to 5 (expert).
+pub fn parse_skill(raw: i64) -> Result<u8, crate::Invalid> {
+    u8::try_from(raw)
+        .ok()
+        .filter(|s| (1..=5).contains(s))
+        .ok_or_else(|| crate::Invalid::new("skill", "must be a whole number from 1 to 5"))
+}
+
+pub fn parse_capacity(raw: i64) -> Result<u8, crate::Invalid> {
+    u8::try_from(raw).ok().filter(|c| (1..=MAX_CAPACITY).contains(c)).ok_or_else(|| {
+        crate::Invalid::new("capacity", format!("must be a whole number from 1 to {MAX_CAPACITY}"))
+    })
+}
+
+/// One question of the skill quiz.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct QuizQuestion {
+    pub prompt: &'static str,
+    pub options: &'static [&'static str],
+    #[serde(skip)]
+    pub correct: u8,
+}
+
+/// A short quiz that measures social media skill instead of asking people to rate themselves.
+/// It is separate from the anonymous knowledge survey on purpose: a person's survey answers are
+/// never tied to them, so they can never be a skill.
+pub const SKILL_QUIZ: [QuizQuestion; 5] = [
+    QuizQuestion {
+        prompt: "A LinkedIn post gets more reach when…",
+        options: &[
+            "it links away in the first line",
+            "people comment in the first hour",
+            "it has 30 hashtags",
+            "it is posted at midnight",
+        ],
+        correct: 1,
+    },
+    QuizQuestion {
+        prompt: "On Bluesky, a custom feed is…",
+        options: &[
+            "a paid ad",
+            "an algorithm anyone can build and others can follow",
+            "a private list",
+            "a direct message",
+        ],
+        correct: 1,
+    },
+    QuizQuestion {
+        prompt: "Alt text on an image is for…",
+        options: &[
+            "search engines only",
+            "people who cannot see the image, and it helps reach",
+            "copyright",
+            "the photographer's name",
+        ],
+        correct: 1,
+    },
+    QuizQuestion {
+        prompt: "A good answer to a public complaint is to…",
+        options: &[
+            "argue the facts in the thread",
+            "acknowledge it and take it to a private channel",
+            "delete it",
+            "ignore it",
+        ],
+        correct: 1,
+    },
+    QuizQuestion {
+        prompt: "UTM tags on a link tell you…",
+        options: &[
+            "who clicked, by name",
+            "which campaign and network brought a visit",
+            "the post's reach",
+            "nothing useful",
+        ],
+        correct: 1,
+    },
+];
+
+/// The skill the quiz measured: one point per correct answer, at least 1.
+pub fn skill_from_quiz(answers: &[i64]) -> Result<u8, crate::Invalid> {
+    if answers.len() != SKILL_QUIZ.len() {
+        return Err(crate::Invalid::new("quiz", format!("answer all {} questions", SKILL_QUIZ.len())));
+    }
+    let mut correct = 0u8;
+    for (q, a) in SKILL_QUIZ.iter().zip(answers) {
+        let a = u8::try_from(*a)
+            .ok()
+            .filter(|a| usize::from(*a) < q.options.len())
+            .ok_or_else(|| crate::Invalid::new("quiz", "an answer is not one of the options"))?;
+        correct += u8::from(a == q.correct);
+    }
+    Ok(correct.max(1))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_skill_quiz_and_sign_up_values_are_checked() {
+        assert_eq!(super::skill_from_quiz(&[1, 1, 1, 1, 1]), Ok(5));
+        assert_eq!(super::skill_from_quiz(&[0, 0, 0, 0, 0]), Ok(1), "never below 1");
+        assert_eq!(super::skill_from_quiz(&[1, 1, 0, 0, 1]), Ok(3));
+        assert!(super::skill_from_quiz(&[1, 1]).is_err());
+        assert!(super::skill_from_quiz(&[1, 1, 1, 1, 9]).is_err());
+        assert!(super::parse_skill(0).is_err() && super::parse_skill(6).is_err());
+        assert_eq!(super::parse_capacity(2), Ok(2));
+        assert!(super::parse_capacity(0).is_err());
+    }
+
     use super::*;
     use uuid::Uuid;
 

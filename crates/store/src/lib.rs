@@ -26,13 +26,17 @@ pub mod departments;
 pub mod guidelines;
 pub mod jobs;
 pub mod media;
+pub mod mentoring;
 pub mod notifications;
+pub mod policies;
 pub mod posts;
+pub mod readiness;
 pub mod settings;
 pub mod shares;
 pub mod submissions;
 pub mod surveys;
 pub mod tokens;
+pub mod training;
 pub mod users;
 
 mod error;

@@ -207,6 +207,139 @@ pub fn percent_bars(id: &str, title: &str, rows: &[(String, Option<u32>)]) -> St
     svg
 }
 
+/// Series colours for the radar, in order: distinct in hue and in dash, so the series can be
+/// told apart without colour too.
+const RADAR_COLOURS: [&str; 6] = ["#3b6fd8", "#e07a1f", "#2a9d5c", "#8e44ad", "#c0392b", "#16a085"];
+
+/// A number for a label: at most two decimals, no trailing zeros (3.5, 4, 2.67).
+fn short_number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A radar (spider) chart of values from 0 to 5, one axis per label: a grid at 1 to 5, one
+/// closed polygon per series (the first drawn on top, solid; the others dashed, each in its own
+/// colour), and a legend. `series` are `(name, one value per axis)`; missing values count as 0,
+/// values are clamped to 0–5. `id` prefixes the title's and description's ids.
+pub fn radar(id: &str, title: &str, axes: &[&str], series: &[(&str, Vec<f64>)]) -> String {
+    const W: f64 = 600.0;
+    const R: f64 = 130.0;
+    const TOP: f64 = 40.0;
+    const MAX: f64 = 5.0;
+    let (cx, cy) = (W / 2.0, TOP + R);
+    let n = axes.len().max(1);
+    let angle = |i: usize| -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
+    let at = |i: usize, v: f64| {
+        let r = R * v.clamp(0.0, MAX) / MAX;
+        (cx + r * angle(i).cos(), cy + r * angle(i).sin())
+    };
+    let legend_top = cy + R + 44.0;
+    let h = legend_top + 22.0 * series.len().div_ceil(2).max(1) as f64;
+    let id = escape(id);
+    let value = |values: &[f64], i: usize| {
+        values.get(i).copied().filter(|v| v.is_finite()).unwrap_or(0.0).clamp(0.0, MAX)
+    };
+
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart radar" id="{id}" viewBox="0 0 {W} {h:.0}" role="img" aria-labelledby="{id}-title {id}-desc">"#
+    );
+    let _ = write!(svg, r#"<title id="{id}-title">{}</title>"#, escape(title));
+    let described: Vec<String> = series
+        .iter()
+        .map(|(name, values)| {
+            let parts: Vec<String> = axes
+                .iter()
+                .enumerate()
+                .map(|(i, a)| format!("{} {}", escape(a), short_number(value(values, i))))
+                .collect();
+            format!("{}: {}", escape(name), parts.join(", "))
+        })
+        .collect();
+    let desc = if described.is_empty() { "No values yet.".to_owned() } else { described.join("; ") };
+    let _ = write!(svg, r#"<desc id="{id}-desc">Scores from 0 to 5. {desc}</desc>"#);
+
+    // The grid: one ring per level, spokes, and the levels' numbers up the first axis.
+    for level in 1..=5 {
+        let ring: Vec<String> = (0..n)
+            .map(|i| {
+                let (x, y) = at(i, f64::from(level));
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        let _ = write!(
+            svg,
+            r##"<polygon class="grid" points="{}" fill="none" stroke="#ddd"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#666">{level}</text>"##,
+            ring.join(" "),
+            cx + 4.0,
+            cy - R * f64::from(level) / MAX + 11.0
+        );
+    }
+    for (i, label) in axes.iter().enumerate() {
+        let (x, y) = at(i, MAX);
+        let _ = write!(svg, r##"<line x1="{cx:.1}" y1="{cy:.1}" x2="{x:.1}" y2="{y:.1}" stroke="#ddd"/>"##);
+        let (c, s) = (angle(i).cos(), angle(i).sin());
+        let anchor = if c > 0.3 {
+            "start"
+        } else if c < -0.3 {
+            "end"
+        } else {
+            "middle"
+        };
+        let dy = if s > 0.3 {
+            14.0
+        } else if s < -0.3 {
+            -6.0
+        } else {
+            4.0
+        };
+        let _ = write!(
+            svg,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" font-size="13" text-anchor="{anchor}">{}</text>"#,
+            cx + (R + 10.0) * c,
+            cy + (R + 10.0) * s + dy,
+            escape(label)
+        );
+    }
+
+    // The series, the first one last so it is drawn on top.
+    for (k, (_, values)) in series.iter().enumerate().rev() {
+        let colour = RADAR_COLOURS[k % RADAR_COLOURS.len()];
+        let dash = if k == 0 { "" } else { r#" stroke-dasharray="6 4""# };
+        let points: Vec<(f64, f64)> = (0..n).map(|i| at(i, value(values, i))).collect();
+        let list: Vec<String> = points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let _ = write!(
+            svg,
+            r#"<polygon class="series" points="{}" fill="{colour}" fill-opacity="{}" stroke="{colour}" stroke-width="2"{dash}><title>{}</title></polygon>"#,
+            list.join(" "),
+            if k == 0 { "0.18" } else { "0.06" },
+            described.get(k).cloned().unwrap_or_default()
+        );
+        for (x, y) in points {
+            let _ = write!(svg, r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{colour}"/>"#);
+        }
+    }
+
+    // The legend, two entries a row.
+    for (k, (name, _)) in series.iter().enumerate() {
+        let colour = RADAR_COLOURS[k % RADAR_COLOURS.len()];
+        let dash = if k == 0 { "" } else { r#" stroke-dasharray="6 4""# };
+        let x = 40.0 + 280.0 * (k % 2) as f64;
+        let y = legend_top + 22.0 * (k / 2) as f64;
+        let _ = write!(
+            svg,
+            r#"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="3"{dash}/><text class="legend" x="{:.1}" y="{:.1}" font-size="12">{}</text>"#,
+            x + 28.0,
+            x + 36.0,
+            y + 4.0,
+            escape(name)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +375,33 @@ mod tests {
         assert_eq!(nice_top(51), 100);
         assert_eq!(nice_top(120), 200);
         assert_eq!(nice_top(1000), 1000);
+    }
+
+    #[test]
+    fn a_radar_has_a_grid_a_polygon_per_series_a_legend_and_escaped_labels() {
+        let axes = ["Vision", "Strategy", "Purpose", "Launch", "Guide", "<b>Adapt</b>"];
+        let series = [
+            ("Latest & greatest", vec![5.0, 4.0, 3.5, 2.0, 1.0, 9.0]),
+            ("Previous", vec![1.0, 1.0, 1.0, 1.0, 1.0]),
+        ];
+        let svg = radar("radar", "Readiness <now>", &axes, &series);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches(r#"class="grid""#).count(), 5, "rings at 1 to 5");
+        assert_eq!(svg.matches(r#"class="series""#).count(), 2, "one polygon per series");
+        assert_eq!(svg.matches(r#"class="axis""#).count(), 6);
+        assert_eq!(svg.matches(r#"class="legend""#).count(), 2);
+        assert!(svg.contains(r#"<title id="radar-title">Readiness &lt;now&gt;</title>"#), "{svg}");
+        assert!(svg.contains("&lt;b&gt;Adapt&lt;/b&gt;") && !svg.contains("<b>"), "labels are escaped");
+        assert!(svg.contains("Latest &amp; greatest: Vision 5, Strategy 4, Purpose 3.5"), "{svg}");
+        assert!(svg.contains("&lt;b&gt;Adapt&lt;/b&gt; 5;"), "values are clamped to 5 and described: {svg}");
+        assert!(svg.contains("Previous: Vision 1") && svg.contains("&lt;b&gt;Adapt&lt;/b&gt; 0</desc>"));
+        // Series keep their own colours; only the first is solid.
+        assert!(svg.contains(r##"stroke="#3b6fd8" stroke-width="2">"##), "{svg}");
+        assert!(svg.contains(r##"stroke="#e07a1f" stroke-width="2" stroke-dasharray="6 4""##), "{svg}");
+        // A 5 on the first axis (straight up) reaches the outer ring: (300, 40).
+        assert!(svg.contains(r#"points="300.0,40.0 "#), "{svg}");
+        let empty = radar("r", "Nothing yet", &axes, &[]);
+        assert_eq!(empty.matches(r#"class="series""#).count(), 0);
+        assert!(empty.contains("No values yet."));
     }
 }

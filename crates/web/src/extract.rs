@@ -56,6 +56,8 @@ pub struct PageUser {
     pub me: Me,
     pub csrf: String,
     pub session: String,
+    /// The policy version this person has not acknowledged yet: every page shows a banner.
+    pub policy_banner: Option<i64>,
 }
 
 impl FromRequestParts<AppState> for PageUser {
@@ -72,7 +74,8 @@ impl FromRequestParts<AppState> for PageUser {
         let addr = client_addr(parts, state);
         let me = chorus_app::sessions::resolve(&state.app, &session, addr).await?.ok_or_else(to_login)?;
         let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-        Ok(PageUser { me, csrf, session })
+        let policy_banner = chorus_app::policies::pending(&state.app, &me.caller).await?;
+        Ok(PageUser { me, csrf, session, policy_banner })
     }
 }
 

@@ -1,4 +1,5 @@
-//! `/api/v1` for enablement (SPEC §3, §6): the anonymous knowledge survey.
+//! `/api/v1` for enablement (SPEC §3, §6): the anonymous knowledge survey, the social media
+//! policy and reverse mentoring.
 
 use super::{contrib::PROBLEM, dto::rfc3339};
 use crate::{
@@ -7,9 +8,13 @@ use crate::{
     extract::{ApiJson, ApiPath, ApiQuery, ApiUser},
 };
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use chorus_app::surveys::{self, Group, QuestionInput, StoredQuestion, Survey, SurveyInput};
+use chorus_app::{
+    mentoring,
+    policies::{self, PolicyInput},
+    surveys::{self, Group, QuestionInput, StoredQuestion, Survey, SurveyInput},
+};
 use chorus_domain::{
-    DepartmentId, Invalid, QuestionId, SurveyId,
+    DepartmentId, Invalid, PolicyVersionId, QuestionId, SurveyId,
     survey::{Band, RawAnswer},
 };
 use serde::{Deserialize, Serialize};
@@ -568,4 +573,429 @@ pub fn report_dto(r: surveys::Report) -> ReportDto {
             })
             .collect(),
     }
+}
+
+// ------------------------------------------------------------------------------------- policy
+
+#[derive(Serialize, ToSchema)]
+pub struct PolicyDto {
+    pub id: Uuid,
+    pub version: i64,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    pub donts: Vec<String>,
+    /// What changed since the previous version.
+    pub summary: String,
+    pub published_at: String,
+    /// Whether this is the policy in force (the newest version).
+    pub current: bool,
+    /// When the caller acknowledged this version.
+    pub acknowledged_at: Option<String>,
+}
+
+fn policy_dto(s: policies::Seen) -> PolicyDto {
+    PolicyDto {
+        id: s.version.id.0,
+        version: s.version.version,
+        title: s.version.title,
+        body: s.version.body,
+        donts: s.version.donts,
+        summary: s.version.summary,
+        published_at: rfc3339(s.version.published_at),
+        current: s.current,
+        acknowledged_at: s.acknowledged_at.map(rfc3339),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PolicyList {
+    pub items: Vec<PolicyDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// Every version of the social media policy, newest (in force) first.
+#[utoipa::path(get, path = "/policies", tag = "enablement", responses((status = 200, body = PolicyList)))]
+pub async fn list_policies(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+) -> Result<Json<PolicyList>, ApiError> {
+    let items = policies::list(&s.app, &me.caller).await?.into_iter().map(policy_dto).collect();
+    Ok(Json(PolicyList { items, next_cursor: None }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishPolicy {
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    #[serde(default)]
+    pub donts: Vec<String>,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// Publishes the next version (owners and admins); everyone is then asked to acknowledge it.
+#[utoipa::path(post, path = "/policies", tag = "enablement", request_body = PublishPolicy,
+    responses((status = 201, body = PolicyDto), (status = 403, body = Problem, content_type = PROBLEM),
+        (status = 409, body = Problem, content_type = PROBLEM), (status = 422, body = Problem, content_type = PROBLEM)))]
+pub async fn publish_policy(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiJson(b): ApiJson<PublishPolicy>,
+) -> Result<impl IntoResponse, ApiError> {
+    let input = PolicyInput { title: b.title, body: b.body, donts: b.donts, summary: b.summary };
+    let v = policies::publish(&s.app, &me.caller, input).await?;
+    let seen = policies::get(&s.app, &me.caller, v.id).await?;
+    Ok((StatusCode::CREATED, Json(policy_dto(seen))))
+}
+
+/// One version.
+#[utoipa::path(get, path = "/policies/{id}", tag = "enablement", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PolicyDto), (status = 404, body = Problem, content_type = PROBLEM)))]
+pub async fn get_policy(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<PolicyDto>, ApiError> {
+    Ok(Json(policy_dto(policies::get(&s.app, &me.caller, PolicyVersionId::from(id)).await?)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Acknowledged {
+    pub acknowledged_at: String,
+}
+
+/// The caller acknowledges the version in force (409 for an older one). Repeating it keeps
+/// the first time.
+#[utoipa::path(post, path = "/policies/{id}/acknowledgements", tag = "enablement", params(("id" = Uuid, Path)),
+    responses((status = 201, body = Acknowledged), (status = 404, body = Problem, content_type = PROBLEM),
+        (status = 409, body = Problem, content_type = PROBLEM)))]
+pub async fn acknowledge_policy(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<impl IntoResponse, ApiError> {
+    let at = policies::acknowledge(&s.app, &me.caller, PolicyVersionId::from(id)).await?;
+    Ok((StatusCode::CREATED, Json(Acknowledged { acknowledged_at: rfc3339(at) })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AcknowledgementReport {
+    pub version: i64,
+    pub overall: RateDto,
+    pub by_department: Vec<RateDto>,
+    /// Active people who have not acknowledged this version.
+    pub not_yet: Vec<PersonDto>,
+}
+
+/// Who has acknowledged a version, by department (admins and the social team).
+#[utoipa::path(get, path = "/policies/{id}/acknowledgements", tag = "enablement", params(("id" = Uuid, Path)),
+    responses((status = 200, body = AcknowledgementReport), (status = 403, body = Problem, content_type = PROBLEM),
+        (status = 404, body = Problem, content_type = PROBLEM)))]
+pub async fn policy_acknowledgements(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<AcknowledgementReport>, ApiError> {
+    let r = policies::report(&s.app, &me.caller, PolicyVersionId::from(id)).await?;
+    Ok(Json(AcknowledgementReport {
+        version: r.version.version,
+        overall: rate(r.overall),
+        by_department: r.by_department.into_iter().map(rate).collect(),
+        not_yet: r
+            .not_yet
+            .into_iter()
+            .map(|x| PersonDto { id: x.id.0, name: x.name, department: x.department })
+            .collect(),
+    }))
+}
+
+// ---------------------------------------------------------------------------------- mentoring
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileDto {
+    /// mentee or mentor.
+    pub role: String,
+    pub skill: i64,
+    /// self (rated) or quiz (measured).
+    pub skill_source: String,
+    pub capacity: i64,
+    pub goals: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PairDto {
+    pub id: Uuid,
+    pub mentee_id: Uuid,
+    pub mentee: String,
+    pub mentor_id: Uuid,
+    pub mentor: String,
+    pub gain: i64,
+    pub confirmed_at: String,
+    pub ended_at: Option<String>,
+    pub sessions: i64,
+    pub minutes: i64,
+    /// Average feedback, 1–5.
+    pub rating: Option<f64>,
+}
+
+fn pair_dto(p: mentoring::Pair) -> PairDto {
+    PairDto {
+        id: p.id.0,
+        mentee_id: p.mentee_id.0,
+        mentee: p.mentee,
+        mentor_id: p.mentor_id.0,
+        mentor: p.mentor,
+        gain: p.gain,
+        confirmed_at: rfc3339(p.confirmed_at),
+        ended_at: p.ended_at.map(rfc3339),
+        sessions: p.sessions,
+        minutes: p.minutes,
+        rating: p.rating_x10.map(|r| r as f64 / 10.0),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuizQuestionDto {
+    pub prompt: &'static str,
+    pub options: Vec<&'static str>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MentoringDto {
+    /// The caller's opt-ins.
+    pub profiles: Vec<ProfileDto>,
+    /// The caller's pairs (all pairs for admins and the social team at `/mentoring/pairs`).
+    pub pairs: Vec<PairDto>,
+    /// The skill quiz, to measure a skill instead of rating it.
+    pub quiz: Vec<QuizQuestionDto>,
+}
+
+/// The caller's mentoring: opt-ins, pairs, and the skill quiz.
+#[utoipa::path(get, path = "/mentoring", tag = "enablement", responses((status = 200, body = MentoringDto)))]
+pub async fn my_mentoring(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+) -> Result<Json<MentoringDto>, ApiError> {
+    let (profiles, pairs) = mentoring::mine(&s.app, &me.caller).await?;
+    Ok(Json(MentoringDto {
+        profiles: profiles
+            .into_iter()
+            .map(|p| ProfileDto {
+                role: p.role,
+                skill: p.skill,
+                skill_source: p.skill_source,
+                capacity: p.capacity,
+                goals: p.goals,
+            })
+            .collect(),
+        pairs: pairs.into_iter().map(pair_dto).collect(),
+        quiz: chorus_domain::mentoring::SKILL_QUIZ
+            .iter()
+            .map(|q| QuizQuestionDto { prompt: q.prompt, options: q.options.to_vec() })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptInBody {
+    /// mentee (seniority 4–5) or mentor.
+    pub role: String,
+    /// Self-rated, 1–5.
+    #[serde(default)]
+    pub skill: Option<i64>,
+    /// Answers to the skill quiz (option index per question), instead of `skill`.
+    #[serde(default)]
+    pub quiz: Option<Vec<i64>>,
+    /// Mentors: how many mentees, 1–5.
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    #[serde(default)]
+    pub goals: String,
+}
+
+/// Opts the caller in (or updates their opt-in) as a mentee or a mentor.
+#[utoipa::path(put, path = "/mentoring/profile", tag = "enablement", request_body = OptInBody,
+    responses((status = 200, body = ProfileDto), (status = 422, body = Problem, content_type = PROBLEM)))]
+pub async fn opt_in(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiJson(b): ApiJson<OptInBody>,
+) -> Result<Json<ProfileDto>, ApiError> {
+    let p = mentoring::opt_in(
+        &s.app,
+        &me.caller,
+        mentoring::OptIn { role: b.role, skill: b.skill, quiz: b.quiz, capacity: b.capacity, goals: b.goals },
+    )
+    .await?;
+    Ok(Json(ProfileDto {
+        role: p.role,
+        skill: p.skill,
+        skill_source: p.skill_source,
+        capacity: p.capacity,
+        goals: p.goals,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProposedPair {
+    pub mentee_id: Uuid,
+    pub mentee: String,
+    pub mentor_id: Uuid,
+    pub mentor: String,
+    pub gain: u8,
+    pub cross_department: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProposalDto {
+    pub pairs: Vec<ProposedPair>,
+    pub total_gain: u32,
+    pub cross_department: u32,
+    /// Mentees no available mentor is more skilled and more junior than.
+    pub unmatched: Vec<String>,
+}
+
+/// The optimal matching of everyone available now: maximal total skill gain, then the most
+/// pairs across departments (admins). Nothing changes until pairs are confirmed.
+#[utoipa::path(get, path = "/mentoring/proposal", tag = "enablement",
+    responses((status = 200, body = ProposalDto), (status = 403, body = Problem, content_type = PROBLEM)))]
+pub async fn mentoring_proposal(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+) -> Result<Json<ProposalDto>, ApiError> {
+    let (p, people) = mentoring::proposal(&s.app, &me.caller).await?;
+    let name = |u: chorus_domain::UserId| {
+        people.iter().find(|c| c.user_id == u).map(|c| c.name.clone()).unwrap_or_default()
+    };
+    Ok(Json(ProposalDto {
+        pairs: p
+            .pairs
+            .iter()
+            .map(|x| ProposedPair {
+                mentee_id: x.mentee.0,
+                mentee: name(x.mentee),
+                mentor_id: x.mentor.0,
+                mentor: name(x.mentor),
+                gain: x.gain,
+                cross_department: x.cross_department,
+            })
+            .collect(),
+        total_gain: p.total_gain,
+        cross_department: p.cross_department,
+        unmatched: p.unmatched.into_iter().map(name).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairBody {
+    pub mentee_id: Uuid,
+    pub mentor_id: Uuid,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmBody {
+    pub pairs: Vec<PairBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PairList {
+    pub items: Vec<PairDto>,
+    pub next_cursor: Option<String>,
+}
+
+/// Pairs: all of them for admins and the social team, one's own for everyone else.
+#[utoipa::path(get, path = "/mentoring/pairs", tag = "enablement", responses((status = 200, body = PairList)))]
+pub async fn list_pairs(State(s): State<AppState>, ApiUser(me): ApiUser) -> Result<Json<PairList>, ApiError> {
+    let items = mentoring::pairs(&s.app, &me.caller).await?.into_iter().map(pair_dto).collect();
+    Ok(Json(PairList { items, next_cursor: None }))
+}
+
+/// Confirms pairs, as proposed or adjusted (admins). Each pair is checked again (more skilled,
+/// more junior, capacity left): all or nothing, 409 naming the problem.
+#[utoipa::path(post, path = "/mentoring/pairs", tag = "enablement", request_body = ConfirmBody,
+    responses((status = 201, body = PairList), (status = 403, body = Problem, content_type = PROBLEM),
+        (status = 409, body = Problem, content_type = PROBLEM), (status = 422, body = Problem, content_type = PROBLEM)))]
+pub async fn confirm_pairs(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiJson(b): ApiJson<ConfirmBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let pairs: Vec<(chorus_domain::UserId, chorus_domain::UserId)> =
+        b.pairs.into_iter().map(|p| (p.mentee_id.into(), p.mentor_id.into())).collect();
+    let ids = mentoring::confirm(&s.app, &me.caller, &pairs).await?;
+    let items = mentoring::pairs(&s.app, &me.caller)
+        .await?
+        .into_iter()
+        .filter(|p| ids.contains(&p.id))
+        .map(pair_dto)
+        .collect();
+    Ok((StatusCode::CREATED, Json(PairList { items, next_cursor: None })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionBody {
+    /// YYYY-MM-DD, not in the future.
+    pub held_on: String,
+    pub minutes: i64,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// Logs a session (the pair's members).
+#[utoipa::path(post, path = "/mentoring/pairs/{id}/sessions", tag = "enablement", request_body = SessionBody,
+    params(("id" = Uuid, Path)),
+    responses((status = 201, body = Recorded), (status = 404, body = Problem, content_type = PROBLEM),
+        (status = 409, body = Problem, content_type = PROBLEM), (status = 422, body = Problem, content_type = PROBLEM)))]
+pub async fn log_session(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<SessionBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    mentoring::log_session(&s.app, &me.caller, id.into(), &b.held_on, b.minutes, &b.notes).await?;
+    Ok((StatusCode::CREATED, Json(Recorded { status: "recorded" })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackBody {
+    /// 1–5.
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Says how the mentoring goes (the pair's members; one entry each, updated on repeat).
+#[utoipa::path(post, path = "/mentoring/pairs/{id}/feedback", tag = "enablement", request_body = FeedbackBody,
+    params(("id" = Uuid, Path)),
+    responses((status = 201, body = Recorded), (status = 404, body = Problem, content_type = PROBLEM),
+        (status = 422, body = Problem, content_type = PROBLEM)))]
+pub async fn give_feedback(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<FeedbackBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    mentoring::give_feedback(&s.app, &me.caller, id.into(), b.rating, &b.comment).await?;
+    Ok((StatusCode::CREATED, Json(Recorded { status: "recorded" })))
+}
+
+/// Ends a pair (its members or an admin).
+#[utoipa::path(post, path = "/mentoring/pairs/{id}/end", tag = "enablement", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Recorded), (status = 404, body = Problem, content_type = PROBLEM),
+        (status = 409, body = Problem, content_type = PROBLEM)))]
+pub async fn end_pair(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Recorded>, ApiError> {
+    mentoring::end(&s.app, &me.caller, id.into()).await?;
+    Ok(Json(Recorded { status: "ended" }))
 }

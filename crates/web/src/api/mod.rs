@@ -7,6 +7,8 @@ mod contrib;
 mod dto;
 pub(crate) mod enablement;
 mod publish;
+mod readiness;
+mod training;
 
 /// The current version of a submission, for a 409 body.
 pub fn current_json(s: &chorus_app::submissions::Submission) -> serde_json::Value {
@@ -108,6 +110,31 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(enablement::participation))
         .routes(routes!(enablement::remind))
         .routes(routes!(enablement::report))
+        .routes(routes!(enablement::list_policies, enablement::publish_policy))
+        .routes(routes!(enablement::get_policy))
+        .routes(routes!(enablement::acknowledge_policy, enablement::policy_acknowledgements))
+        .routes(routes!(enablement::my_mentoring))
+        .routes(routes!(enablement::opt_in))
+        .routes(routes!(enablement::mentoring_proposal))
+        .routes(routes!(enablement::list_pairs, enablement::confirm_pairs))
+        .routes(routes!(enablement::log_session))
+        .routes(routes!(enablement::give_feedback))
+        .routes(routes!(enablement::end_pair))
+        .routes(routes!(readiness::list_assessments, readiness::record_assessment))
+        .routes(routes!(readiness::get_assessment))
+        .routes(routes!(readiness::list_actions, readiness::create_action))
+        .routes(routes!(readiness::update_action, readiness::delete_action))
+        .routes(routes!(training::list_courses, training::create_course))
+        .routes(routes!(training::get_course, training::update_course))
+        .routes(routes!(training::add_lesson))
+        .routes(routes!(training::add_question))
+        .routes(routes!(training::assign))
+        .routes(routes!(training::lesson_done))
+        .routes(routes!(training::attempt))
+        .routes(routes!(training::progress_report))
+        .routes(routes!(training::list_rules, training::create_rule))
+        .routes(routes!(training::delete_rule))
+        .routes(routes!(training::apply_rules))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

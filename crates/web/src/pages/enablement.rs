@@ -1,5 +1,5 @@
 //! Enablement pages: the anonymous knowledge survey (answer it on any screen, manage it, see
-//! participation and the gaps). Every form posts and redirects; no JavaScript.
+//! participation and the gaps) and the social media policy. Every form posts and redirects; no JavaScript.
 
 use super::{Chrome, FormError, NoticeQuery, form_errors};
 use crate::{
@@ -14,7 +14,8 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use chorus_app::{
-    Error,
+    Error, mentoring,
+    policies::{self, PolicyInput},
     surveys::{self, Group, QuestionInput, StoredQuestion, SurveyInput},
 };
 use chorus_domain::{
@@ -436,6 +437,7 @@ pub async fn participation(
 pub struct ReportQuery {
     #[serde(default)]
     group: String,
+    notice: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -448,6 +450,8 @@ struct ReportPage {
     chart: String,
     columns: Vec<(String, String)>,
     refused: Option<String>,
+    /// Whether the caller may apply training rules to these gaps.
+    manage: bool,
 }
 
 pub async fn report(
@@ -482,13 +486,491 @@ pub async fn report(
         &rows,
     );
     Ok(ReportPage {
-        chrome: Chrome::for_user(&user, "surveys"),
+        chrome: Chrome::for_user(&user, "surveys").notice(q.notice.as_deref()),
         id: id.to_string(),
         title: survey.title,
         report,
         chart,
         columns,
         refused,
+        manage: can_manage(&user),
     }
     .into_response())
+}
+
+// ------------------------------------------------------------------------------------- policy
+
+struct VersionLink {
+    id: String,
+    version: i64,
+    title: String,
+    published: String,
+    acknowledged: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enablement/policy.html")]
+struct PolicyPage {
+    chrome: Chrome,
+    /// The version shown, if any exists.
+    shown: Option<ShownVersion>,
+    versions: Vec<VersionLink>,
+    manage: bool,
+    reports: bool,
+    /// The publish form, prefilled from the version in force (or the starter policy).
+    draft_title: String,
+    draft_body: String,
+    draft_donts: String,
+    errors: Vec<FormError>,
+}
+
+struct ShownVersion {
+    id: String,
+    version: i64,
+    title: String,
+    html: String,
+    donts: Vec<String>,
+    summary: String,
+    published: String,
+    current: bool,
+    acknowledged: String,
+}
+
+async fn policy_page(
+    s: &AppState,
+    user: &PageUser,
+    which: Option<chorus_domain::PolicyVersionId>,
+    errors: Vec<FormError>,
+    notice: Option<&str>,
+) -> Result<PolicyPage, PageError> {
+    let all = policies::list(&s.app, &user.me.caller).await?;
+    let shown = match which {
+        Some(id) => Some(all.iter().find(|v| v.version.id == id).ok_or(Error::NotFound)?),
+        None => all.first(),
+    };
+    let base =
+        all.first().map(|c| (c.version.title.clone(), c.version.body.clone(), c.version.donts.clone()));
+    let (draft_title, draft_body, draft_donts) = base.unwrap_or_else(|| {
+        let d = chorus_domain::social_policy::starter();
+        (d.title, d.body, d.donts)
+    });
+    // The banner is for every other page; here the page itself asks.
+    let mut chrome = Chrome::for_user(user, "policy").notice(notice);
+    chrome.policy_banner = None;
+    Ok(PolicyPage {
+        chrome,
+        shown: shown.map(|v| ShownVersion {
+            id: v.version.id.to_string(),
+            version: v.version.version,
+            title: v.version.title.clone(),
+            html: crate::markdown::render(&v.version.body),
+            donts: v.version.donts.clone(),
+            summary: v.version.summary.clone(),
+            published: when(Some(v.version.published_at)),
+            current: v.current,
+            acknowledged: when(v.acknowledged_at),
+        }),
+        versions: all
+            .iter()
+            .map(|v| VersionLink {
+                id: v.version.id.to_string(),
+                version: v.version.version,
+                title: v.version.title.clone(),
+                published: when(Some(v.version.published_at)),
+                acknowledged: v.acknowledged_at.is_some(),
+            })
+            .collect(),
+        manage: can_manage(user),
+        reports: can_read_results(user),
+        draft_title,
+        draft_body,
+        draft_donts: draft_donts.join("\n"),
+        errors,
+    })
+}
+
+pub async fn policy(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    Ok(policy_page(&s, &user, None, vec![], q.notice.as_deref()).await?.into_response())
+}
+
+pub async fn policy_version(
+    State(s): State<AppState>,
+    user: PageUser,
+    PagePath(id): PagePath<Uuid>,
+) -> Result<Response, PageError> {
+    Ok(policy_page(&s, &user, Some(id.into()), vec![], None).await?.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    /// One per line.
+    #[serde(default)]
+    donts: String,
+    #[serde(default)]
+    summary: String,
+}
+
+pub async fn publish_policy(
+    State(s): State<AppState>,
+    user: PageUser,
+    PageForm(f): PageForm<PublishForm>,
+) -> Result<Response, PageError> {
+    let input = PolicyInput {
+        title: f.title,
+        body: f.body,
+        donts: f.donts.lines().map(str::to_owned).collect(),
+        summary: f.summary,
+    };
+    match policies::publish(&s.app, &user.me.caller, input).await {
+        Ok(_) => Ok(Redirect::to("/policy?notice=published").into_response()),
+        Err(e) => Ok(policy_page(&s, &user, None, form_errors(e)?, None).await?.into_response()),
+    }
+}
+
+pub async fn acknowledge_policy(
+    State(s): State<AppState>,
+    user: PageUser,
+    PagePath(id): PagePath<Uuid>,
+) -> Result<Response, PageError> {
+    match policies::acknowledge(&s.app, &user.me.caller, id.into()).await {
+        Ok(_) => Ok(Redirect::to("/policy?notice=acknowledged").into_response()),
+        Err(e) => Ok(policy_page(&s, &user, None, form_errors(e)?, None).await?.into_response()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enablement/policy_report.html")]
+struct AckPage {
+    chrome: Chrome,
+    id: String,
+    version: i64,
+    overall: RateView,
+    by_department: Vec<RateView>,
+    not_yet: Vec<(String, String)>,
+}
+
+pub async fn policy_report(
+    State(s): State<AppState>,
+    user: PageUser,
+    PagePath(id): PagePath<Uuid>,
+) -> Result<Response, PageError> {
+    let r = policies::report(&s.app, &user.me.caller, id.into()).await?;
+    Ok(AckPage {
+        chrome: Chrome::for_user(&user, "policy"),
+        id: id.to_string(),
+        version: r.version.version,
+        overall: rate_view(&r.overall),
+        by_department: r.by_department.iter().map(rate_view).collect(),
+        not_yet: r.not_yet.into_iter().map(|x| (x.name, x.department.unwrap_or_default())).collect(),
+    }
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------- mentoring
+
+struct PairView {
+    id: String,
+    mentee: String,
+    mentor: String,
+    gain: i64,
+    since: String,
+    ended: bool,
+    sessions: i64,
+    minutes: i64,
+    rating: String,
+    log: Vec<(String, i64, String)>,
+    feedback: Vec<(String, i64, String)>,
+}
+
+struct QuizView {
+    index: usize,
+    prompt: &'static str,
+    options: Vec<(usize, &'static str)>,
+}
+
+struct CandidateView {
+    name: String,
+    role: String,
+    department: String,
+    seniority: String,
+    skill: i64,
+    source: String,
+    places: i64,
+}
+
+struct ProposedView {
+    mentee_id: String,
+    mentee: String,
+    mentor_id: String,
+    gain: u8,
+    cross: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enablement/mentoring.html")]
+struct MentoringPage {
+    chrome: Chrome,
+    profiles: Vec<(String, i64, String, i64, String)>,
+    senior: bool,
+    quiz: Vec<QuizView>,
+    mine: Vec<PairView>,
+    manage: bool,
+    all: Vec<PairView>,
+    candidates: Vec<CandidateView>,
+    /// (id, name) of mentors with places left, for adjusting a proposal.
+    mentors: Vec<(String, String)>,
+    proposed: Vec<ProposedView>,
+    total_gain: u32,
+    unmatched: Vec<String>,
+    errors: Vec<FormError>,
+}
+
+async fn pair_view(
+    s: &AppState,
+    user: &PageUser,
+    p: mentoring::Pair,
+    details: bool,
+) -> Result<PairView, PageError> {
+    let (log, feedback) = if details {
+        let (_, log, feedback) = mentoring::details(&s.app, &user.me.caller, p.id).await?;
+        (log, feedback)
+    } else {
+        (vec![], vec![])
+    };
+    Ok(PairView {
+        id: p.id.to_string(),
+        mentee: p.mentee,
+        mentor: p.mentor,
+        gain: p.gain,
+        since: when(Some(p.confirmed_at)),
+        ended: p.ended_at.is_some(),
+        sessions: p.sessions,
+        minutes: p.minutes,
+        rating: p.rating_x10.map(|r| format!("{:.1}", r as f64 / 10.0)).unwrap_or_default(),
+        log,
+        feedback,
+    })
+}
+
+async fn mentoring_page(
+    s: &AppState,
+    user: &PageUser,
+    errors: Vec<FormError>,
+    notice: Option<&str>,
+) -> Result<MentoringPage, PageError> {
+    let caller = &user.me.caller;
+    let (profiles, pairs) = mentoring::mine(&s.app, caller).await?;
+    let mut mine = Vec::new();
+    for p in pairs {
+        mine.push(pair_view(s, user, p, true).await?);
+    }
+    let manage = can_manage(user);
+    let (mut all, mut candidates, mut mentors, mut proposed, mut total_gain, mut unmatched) =
+        (vec![], vec![], vec![], vec![], 0, vec![]);
+    if can_read_results(user) {
+        for p in mentoring::pairs(&s.app, caller).await? {
+            all.push(pair_view(s, user, p, false).await?);
+        }
+    }
+    if manage {
+        let (proposal, people) = mentoring::proposal(&s.app, caller).await?;
+        let name = |u: chorus_domain::UserId| {
+            people.iter().find(|c| c.user_id == u).map(|c| c.name.clone()).unwrap_or_default()
+        };
+        proposed = proposal
+            .pairs
+            .iter()
+            .map(|p| ProposedView {
+                mentee_id: p.mentee.to_string(),
+                mentee: name(p.mentee),
+                mentor_id: p.mentor.to_string(),
+                gain: p.gain,
+                cross: p.cross_department,
+            })
+            .collect();
+        total_gain = proposal.total_gain;
+        unmatched = proposal.unmatched.into_iter().map(name).collect();
+        mentors = people
+            .iter()
+            .filter(|c| c.role == mentoring::MENTOR && c.capacity > c.active_pairs)
+            .map(|c| (c.user_id.to_string(), c.name.clone()))
+            .collect();
+        candidates = people
+            .into_iter()
+            .map(|c| CandidateView {
+                places: c.capacity - c.active_pairs,
+                name: c.name,
+                role: c.role,
+                department: c.department.unwrap_or_default(),
+                seniority: c.seniority.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
+                skill: c.skill,
+                source: c.skill_source,
+            })
+            .collect();
+    }
+    Ok(MentoringPage {
+        chrome: Chrome::for_user(user, "mentoring").notice(notice),
+        profiles: profiles
+            .into_iter()
+            .map(|p| (p.role, p.skill, p.skill_source, p.capacity, p.goals))
+            .collect(),
+        senior: user
+            .me
+            .user
+            .seniority
+            .is_some_and(|s| s >= i64::from(chorus_domain::mentoring::MENTEE_MIN_SENIORITY)),
+        quiz: chorus_domain::mentoring::SKILL_QUIZ
+            .iter()
+            .enumerate()
+            .map(|(index, q)| QuizView {
+                index,
+                prompt: q.prompt,
+                options: q.options.iter().copied().enumerate().collect(),
+            })
+            .collect(),
+        mine,
+        manage,
+        all,
+        candidates,
+        mentors,
+        proposed,
+        total_gain,
+        unmatched,
+        errors,
+    })
+}
+
+pub async fn mentoring_home(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    Ok(mentoring_page(&s, &user, vec![], q.notice.as_deref()).await?.into_response())
+}
+
+/// Opt in (`role`, `skill_mode` self|quiz, `skill`, `quiz-<i>`, `capacity`, `goals`) or out
+/// (`opt_out` = role).
+pub async fn mentoring_profile(
+    State(s): State<AppState>,
+    user: PageUser,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let field =
+        |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+    let result = async {
+        if !field("opt_out").is_empty() {
+            return mentoring::opt_out(&s.app, &user.me.caller, field("opt_out")).await.map(|_| "opted_out");
+        }
+        let quiz = if field("skill_mode") == "quiz" {
+            Some(
+                (0..chorus_domain::mentoring::SKILL_QUIZ.len())
+                    .map(|i| field(&format!("quiz-{i}")).parse::<i64>().unwrap_or(-1))
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        let input = mentoring::OptIn {
+            role: field("role").to_owned(),
+            skill: number(field("skill"), "skill")?,
+            quiz,
+            capacity: number(field("capacity"), "capacity")?,
+            goals: field("goals").to_owned(),
+        };
+        mentoring::opt_in(&s.app, &user.me.caller, input).await.map(|_| "opted_in")
+    }
+    .await;
+    match result {
+        Ok(notice) => Ok(Redirect::to(&format!("/mentoring?notice={notice}")).into_response()),
+        Err(e) => Ok(mentoring_page(&s, &user, form_errors(e)?, None).await?.into_response()),
+    }
+}
+
+/// Confirms the ticked rows of a proposal: `pair` = mentee id, `mentor-<mentee id>` = mentor.
+pub async fn confirm_pairs(
+    State(s): State<AppState>,
+    user: PageUser,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let result = async {
+        let mut pairs = Vec::new();
+        for (k, mentee) in &fields {
+            if k != "pair" {
+                continue;
+            }
+            let mentor = fields
+                .iter()
+                .find(|(k, _)| *k == format!("mentor-{mentee}"))
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default();
+            let (Some(a), Some(b)) = (uuid_field(mentee, "pair")?, uuid_field(mentor, "mentor")?) else {
+                return Err(
+                    chorus_domain::Invalid::new("mentor", "choose a mentor for every ticked pair").into()
+                );
+            };
+            pairs.push((a.into(), b.into()));
+        }
+        mentoring::confirm(&s.app, &user.me.caller, &pairs).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/mentoring?notice=pairs_confirmed").into_response()),
+        Err(e) => Ok(mentoring_page(&s, &user, form_errors(e)?, None).await?.into_response()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct PairForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    held_on: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// A pair's member logs a session or gives feedback; a member or an admin ends the pair.
+pub async fn pair_action(
+    State(s): State<AppState>,
+    user: PageUser,
+    PagePath(id): PagePath<Uuid>,
+    PageForm(f): PageForm<PairForm>,
+) -> Result<Response, PageError> {
+    let caller = &user.me.caller;
+    let id = chorus_domain::MentoringPairId::from(id);
+    let result = async {
+        match f.action.as_str() {
+            "session" => {
+                let minutes = number(&f.minutes, "minutes")?.unwrap_or(0);
+                mentoring::log_session(&s.app, caller, id, &f.held_on, minutes, &f.notes)
+                    .await
+                    .map(|_| "session_logged")
+            }
+            "feedback" => {
+                let rating = number(&f.rating, "rating")?.unwrap_or(0);
+                mentoring::give_feedback(&s.app, caller, id, rating, &f.comment).await.map(|_| "saved")
+            }
+            "end" => mentoring::end(&s.app, caller, id).await.map(|_| "saved"),
+            _ => Err(chorus_domain::Invalid::new("action", "must be session, feedback or end").into()),
+        }
+    }
+    .await;
+    match result {
+        Ok(notice) => Ok(Redirect::to(&format!("/mentoring?notice={notice}")).into_response()),
+        Err(e) => Ok(mentoring_page(&s, &user, form_errors(e)?, None).await?.into_response()),
+    }
 }

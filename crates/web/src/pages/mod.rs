@@ -11,6 +11,8 @@ mod enablement;
 mod home;
 mod people;
 mod publish;
+mod readiness;
+mod training;
 
 use crate::{AppState, error::PageError, extract::PageUser};
 use askama::Template;
@@ -109,6 +111,31 @@ pub fn routes() -> Router<AppState> {
         .route("/surveys/{id}/status", post(enablement::status))
         .route("/surveys/{id}/participation", get(enablement::participation))
         .route("/surveys/{id}/report", get(enablement::report))
+        .route("/policy", get(enablement::policy).post(enablement::publish_policy))
+        .route("/policy/{id}", get(enablement::policy_version))
+        .route("/policy/{id}/acknowledge", post(enablement::acknowledge_policy))
+        .route("/policy/{id}/acknowledgements", get(enablement::policy_report))
+        .route("/readiness", get(readiness::show).post(readiness::record))
+        .route("/readiness/actions", post(readiness::add_action))
+        .route("/readiness/actions/{id}", post(readiness::update_action))
+        .route("/mentoring", get(enablement::mentoring_home))
+        .route("/mentoring/profile", post(enablement::mentoring_profile))
+        .route("/mentoring/pairs", post(enablement::confirm_pairs))
+        .route("/mentoring/pairs/{id}", post(enablement::pair_action))
+        .route("/training", get(training::list).post(training::create))
+        .route("/training/rules", post(training::create_rule))
+        .route("/training/rules/{rule}/remove", post(training::delete_rule))
+        .route("/training/{id}", get(training::show))
+        .route("/training/{id}/edit", post(training::edit))
+        .route("/training/{id}/lessons", post(training::add_lesson))
+        .route("/training/{id}/lessons/{lesson}/done", post(training::lesson_done))
+        .route("/training/{id}/lessons/{lesson}/remove", post(training::remove_lesson))
+        .route("/training/{id}/quiz", post(training::add_question))
+        .route("/training/{id}/quiz/{question}/remove", post(training::remove_question))
+        .route("/training/{id}/attempt", post(training::attempt))
+        .route("/training/{id}/assign", post(training::assign))
+        .route("/training/{id}/report", get(training::report))
+        .route("/surveys/{id}/training", post(training::apply_from_survey))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
 }
@@ -155,6 +182,8 @@ pub struct Chrome {
     pub notice: Option<String>,
     /// Whether the analytics dashboards are open to this person (team, admins, leads).
     pub analytics: bool,
+    /// A policy version waiting for this person's acknowledgement.
+    pub policy_banner: Option<i64>,
 }
 
 impl Chrome {
@@ -170,6 +199,7 @@ impl Chrome {
             csrf: u.csrf.clone(),
             section,
             notice: None,
+            policy_banner: u.policy_banner,
             analytics: {
                 let a = &u.me.caller.actor;
                 a.role.is_admin() || a.role == chorus_domain::Role::Social || !a.leads.is_empty()
@@ -211,6 +241,15 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "promoted" => "A blog-post draft was started from the idea. Write it together here.",
         "answered" => "Thank you! Your answers are in, with nothing that ties them to you.",
         "reminded" => "Reminders sent to everyone who has not answered.",
+        "published" => "Published. Everyone is asked to read and acknowledge the new version.",
+        "acknowledged" => "Thank you: your acknowledgement is recorded.",
+        "opted_in" => "Thank you! An admin pairs people up and lets you know.",
+        "opted_out" => "You are no longer on the list.",
+        "pairs_confirmed" => "Pairs confirmed. Each pair can now log its sessions here.",
+        "session_logged" => "Session logged.",
+        "training_assigned" => {
+            "Training rules applied: every group below a rule's threshold now has its course (nobody is assigned twice)."
+        }
         _ => return None,
     })
 }
