@@ -105,8 +105,8 @@ pub struct App {
     pub links: Arc<amplify::LinkCache>,
     pub clicks: Arc<amplify::ClickWriter>,
     pub visitor_keys: Arc<amplify::VisitorKeys>,
-    /// Audience group sizes per survey (what decides whether an answer keeps its department).
-    pub survey_sizes: Arc<surveys::AudienceSizes>,
+    /// What answering a survey needs, kept briefly in memory.
+    pub survey_cache: Arc<surveys::AnswerCache>,
 }
 
 impl App {
@@ -143,7 +143,7 @@ impl App {
             links: Arc::default(),
             clicks,
             visitor_keys: Arc::default(),
-            survey_sizes: Arc::default(),
+            survey_cache: Arc::default(),
         }
     }
 

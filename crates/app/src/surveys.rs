@@ -281,6 +281,7 @@ pub async fn update(app: &App, caller: &Caller, id: SurveyId, input: SurveyInput
     )
     .await?;
     tx.commit().await?;
+    app.survey_cache.forget(s.id);
     Ok(s)
 }
 
@@ -346,6 +347,7 @@ pub async fn add_question(
     )
     .await?;
     tx.commit().await?;
+    app.survey_cache.forget(id);
     Ok(q)
 }
 
@@ -380,6 +382,7 @@ pub async fn edit_question(
     )
     .await?;
     tx.commit().await?;
+    app.survey_cache.forget(id);
     Ok(q)
 }
 
@@ -423,6 +426,7 @@ pub async fn retire_question(
     )
     .await?;
     tx.commit().await?;
+    app.survey_cache.forget(id);
     Ok(new)
 }
 
@@ -446,6 +450,7 @@ pub async fn open(app: &App, caller: &Caller, id: SurveyId) -> Result<Survey> {
     audit::record(&mut tx, caller.org_id(), caller, now, Entry::new("survey.opened").target("survey", id))
         .await?;
     tx.commit().await?;
+    app.survey_cache.forget(id);
     let mut db = app.store.conn().await?;
     store::get(&mut db, caller.org_id(), id).await?.ok_or(Error::NotFound)
 }
@@ -477,23 +482,38 @@ async fn close_now(app: &App, caller: &Caller, s: &Survey, why: &str) -> Result<
         .await?;
     }
     tx.commit().await?;
+    app.survey_cache.forget(s.id);
     // Whatever still waits goes in now, however few: results exist only from here on.
     move_ballots(app, caller, s, 0).await
 }
 
 // ---------------------------------------------------------------------------------- answering
 
-/// How many people share each (department, seniority) in a survey's audience, kept a minute:
-/// every answer needs it and it changes only when people join or move.
+/// What answering a survey needs, kept in memory so that an answer costs no reads beyond the
+/// caller's own: the survey with its audience and questions (a few seconds; changes made here
+/// drop it at once, and the ballot insert itself re-checks that the survey is open), and who is
+/// in the audience with which department and band (a minute: it changes when people join or
+/// move, and only decides whether an answer keeps its department).
 #[derive(Default)]
-pub struct AudienceSizes {
-    cached: Mutex<HashMap<SurveyId, (Instant, std::sync::Arc<Sizes>)>>,
+pub struct AnswerCache {
+    sheets: Mutex<HashMap<SurveyId, (Instant, std::sync::Arc<Sheet>)>>,
+    sizes: Mutex<HashMap<SurveyId, (Instant, std::sync::Arc<Sizes>)>>,
+    /// Ballots this instance put in each waiting room since it last moved them. Another
+    /// instance's ballots are swept along by whichever moves next; closing moves the rest.
+    arrived: Mutex<HashMap<SurveyId, u32>>,
 }
 
-impl std::fmt::Debug for AudienceSizes {
+impl std::fmt::Debug for AnswerCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AudienceSizes")
+        f.write_str("AnswerCache")
     }
+}
+
+struct Sheet {
+    org: chorus_domain::OrgId,
+    survey: Survey,
+    audience: Vec<DepartmentId>,
+    questions: Vec<Question>,
 }
 
 #[derive(Debug, Default)]
@@ -501,30 +521,83 @@ struct Sizes {
     department: HashMap<Option<DepartmentId>, u32>,
     band: HashMap<Band, u32>,
     both: HashMap<(Option<DepartmentId>, Band), u32>,
+    /// Each person's band, so an answer needs no look-up of its author.
+    bands: HashMap<UserId, Band>,
 }
 
+const SHEET_TTL: Duration = Duration::from_secs(5);
 const SIZES_TTL: Duration = Duration::from_secs(60);
 
-impl AudienceSizes {
-    async fn get(&self, app: &App, caller: &Caller, survey: SurveyId) -> Result<std::sync::Arc<Sizes>> {
-        if let Some((at, sizes)) = self.cached.lock().expect("sizes lock").get(&survey)
-            && at.elapsed() < SIZES_TTL
+fn fresh<T>(
+    map: &Mutex<HashMap<SurveyId, (Instant, std::sync::Arc<T>)>>,
+    id: SurveyId,
+    ttl: Duration,
+) -> Option<std::sync::Arc<T>> {
+    let map = map.lock().expect("cache lock");
+    map.get(&id).filter(|(at, _)| at.elapsed() < ttl).map(|(_, v)| std::sync::Arc::clone(v))
+}
+
+fn keep<T>(
+    map: &Mutex<HashMap<SurveyId, (Instant, std::sync::Arc<T>)>>,
+    id: SurveyId,
+    ttl: Duration,
+    v: &std::sync::Arc<T>,
+) {
+    let mut map = map.lock().expect("cache lock");
+    map.retain(|_, (at, _)| at.elapsed() < ttl);
+    map.insert(id, (Instant::now(), std::sync::Arc::clone(v)));
+}
+
+impl AnswerCache {
+    /// Counts one more ballot; true when a batch's worth has arrived (and starts counting anew).
+    fn arrived(&self, id: SurveyId, batch: u32) -> bool {
+        let mut map = self.arrived.lock().expect("cache lock");
+        let n = map.entry(id).or_default();
+        *n += 1;
+        if *n >= batch {
+            *n = 0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Forgets a survey after a change made on this instance.
+    pub fn forget(&self, id: SurveyId) {
+        self.sheets.lock().expect("cache lock").remove(&id);
+    }
+
+    async fn sheet(&self, app: &App, caller: &Caller, id: SurveyId) -> Result<std::sync::Arc<Sheet>> {
+        if let Some(sheet) = fresh(&self.sheets, id, SHEET_TTL)
+            && sheet.org == caller.org_id()
         {
-            return Ok(std::sync::Arc::clone(sizes));
+            return Ok(sheet);
+        }
+        let survey = load(app, caller, id).await?;
+        let mut db = app.store.conn().await?;
+        let audience = store::audience(&mut db, id).await?;
+        let questions = store::questions(&mut db, id).await?;
+        let sheet = std::sync::Arc::new(Sheet { org: caller.org_id(), survey, audience, questions });
+        keep(&self.sheets, id, SHEET_TTL, &sheet);
+        Ok(sheet)
+    }
+
+    async fn sizes(&self, app: &App, caller: &Caller, id: SurveyId) -> Result<std::sync::Arc<Sizes>> {
+        if let Some(sizes) = fresh(&self.sizes, id, SIZES_TTL) {
+            return Ok(sizes);
         }
         let mut db = app.store.conn().await?;
         let mut sizes = Sizes::default();
-        for (d, seniority, n) in store::audience_sizes(&mut db, caller.org_id(), survey).await? {
-            *sizes.department.entry(d).or_default() += n;
+        for (user, d, seniority) in store::audience_people(&mut db, caller.org_id(), id).await? {
+            *sizes.department.entry(d).or_default() += 1;
             if let Some(band) = seniority.and_then(Band::of) {
-                *sizes.band.entry(band).or_default() += n;
-                *sizes.both.entry((d, band)).or_default() += n;
+                *sizes.band.entry(band).or_default() += 1;
+                *sizes.both.entry((d, band)).or_default() += 1;
+                sizes.bands.insert(user, band);
             }
         }
         let sizes = std::sync::Arc::new(sizes);
-        let mut cache = self.cached.lock().expect("sizes lock");
-        cache.retain(|_, (at, _)| at.elapsed() < SIZES_TTL);
-        cache.insert(survey, (Instant::now(), std::sync::Arc::clone(&sizes)));
+        keep(&self.sizes, id, SIZES_TTL, &sizes);
         Ok(sizes)
     }
 }
@@ -534,31 +607,63 @@ pub fn asked(questions: &[Question]) -> Vec<&Question> {
     questions.iter().filter(|q| q.retired_at.is_none()).collect()
 }
 
-/// Answers a survey: once per person, only while open, only for its audience. `raw` follows
-/// the order of the questions still asked (`asked`).
-pub async fn respond(app: &App, caller: &Caller, id: SurveyId, raw: &[RawAnswer]) -> Result<()> {
+/// Puts answers given by question id in the order of the questions asked; an unknown or
+/// repeated question id is refused rather than ignored.
+pub fn order_answers(asked: &[&Question], given: Vec<(uuid::Uuid, RawAnswer)>) -> Result<Vec<RawAnswer>> {
+    let mut out = vec![RawAnswer::default(); asked.len()];
+    let mut seen = vec![false; asked.len()];
+    for (question, answer) in given {
+        let i = asked
+            .iter()
+            .position(|q| q.id.0 == question)
+            .ok_or_else(|| Invalid::new("answers", format!("{question} is not a question of this survey")))?;
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(Invalid::new("answers", format!("question {question} is answered twice")).into());
+        }
+        out[i] = answer;
+    }
+    Ok(out)
+}
+
+/// Answers a survey with answers keyed by question id: once per person, only while open, only
+/// for its audience.
+pub async fn respond(
+    app: &App,
+    caller: &Caller,
+    id: SurveyId,
+    given: Vec<(uuid::Uuid, RawAnswer)>,
+) -> Result<()> {
     let me = caller.actor.user_id.ok_or(Error::Forbidden(Denied("only a person can answer a survey")))?;
-    let s = load(app, caller, id).await?;
+    let sheet = app.survey_cache.sheet(app, caller, id).await?;
+    let s = &sheet.survey;
     match s.status {
+        SurveyStatus::Open if s.closes_at.is_some_and(|c| c <= app.now()) => {
+            // Closing time passed since the sheet was kept: close it now (as any reader would).
+            app.survey_cache.forget(id);
+            load(app, caller, id).await?;
+            return Err(Error::Conflict("this survey is closed".into()));
+        }
         SurveyStatus::Open => {}
         SurveyStatus::Draft => return Err(Error::NotFound),
         SurveyStatus::Closed => return Err(Error::Conflict("this survey is closed".into())),
     }
-    let mut db = app.store.conn().await?;
-    let audience = store::audience(&mut db, id).await?;
-    if !audience.is_empty() && !caller.actor.department_id.is_some_and(|d| audience.contains(&d)) {
+    if !sheet.audience.is_empty() && !caller.actor.department_id.is_some_and(|d| sheet.audience.contains(&d))
+    {
         return Err(Error::Forbidden(Denied("this survey is for other departments")));
     }
-    let questions = store::questions(&mut db, id).await?;
-    drop(db);
-    let asked = asked(&questions);
+    let asked = asked(&sheet.questions);
+    let raw = order_answers(&asked, given)?;
     let specs: Vec<QuestionSpec> = asked.iter().map(|q| q.spec.clone()).collect();
-    let answers = survey::check_answers(&specs, raw)?;
+    let answers = survey::check_answers(&specs, &raw)?;
     let pairs: Vec<(QuestionId, &Answer)> =
         asked.iter().zip(&answers).filter_map(|(q, a)| a.as_ref().map(|a| (q.id, a))).collect();
-    let sizes = app.survey_sizes.get(app, caller, id).await?;
+    let sizes = app.survey_cache.sizes(app, caller, id).await?;
     let department = caller.actor.department_id;
-    let band = caller_band(app, caller).await?;
+    let band = match sizes.bands.get(&me) {
+        Some(b) => Some(*b),
+        // Joined the audience since the sizes were counted.
+        None => caller_band(app, caller).await?,
+    };
     let group = GroupSizes {
         department: sizes.department.get(&department).copied().unwrap_or(0),
         band: band.and_then(|b| sizes.band.get(&b).copied()).unwrap_or(0),
@@ -574,11 +679,16 @@ pub async fn respond(app: &App, caller: &Caller, id: SurveyId, raw: &[RawAnswer]
     if !store::participate(&mut tx, caller.org_id(), id, me).await? {
         return Err(Error::Conflict("you have already answered this survey".into()));
     }
-    store::insert_ballot(&mut tx, caller.org_id(), id, &ballot).await?;
+    if !store::insert_ballot(&mut tx, caller.org_id(), id, &ballot).await? {
+        // Closed meanwhile: dropping the transaction takes the participation back too.
+        app.survey_cache.forget(id);
+        return Err(Error::Conflict("this survey is closed".into()));
+    }
     tx.commit().await?;
     // Deliberately no audit entry: its time and actor would tie the person to the moment their
     // ballot arrived. Participation itself is the record.
-    move_ballots(app, caller, &s, survey::batch_size(s.k)).await
+    let batch = survey::batch_size(s.k);
+    if app.survey_cache.arrived(id, batch) { move_ballots(app, caller, s, batch).await } else { Ok(()) }
 }
 
 async fn caller_band(app: &App, caller: &Caller) -> Result<Option<Band>> {
@@ -588,14 +698,8 @@ async fn caller_band(app: &App, caller: &Caller) -> Result<Option<Band>> {
     Ok(user.and_then(|u| u.seniority).and_then(|s| u8::try_from(s).ok()).and_then(Band::of))
 }
 
-/// Moves waiting ballots into responses once at least `at_least` wait (0: whatever waits).
+/// Moves waiting ballots into responses if at least `at_least` wait (0: whatever waits).
 async fn move_ballots(app: &App, caller: &Caller, s: &Survey, at_least: u32) -> Result<()> {
-    if at_least > 0 {
-        let mut db = app.store.conn().await?;
-        if store::waiting_ballots(&mut db, s.id).await? < i64::from(at_least) {
-            return Ok(());
-        }
-    }
     let mut tx = app.store.tx().await?;
     let mut batch = store::take_ballots(&mut tx, s.id).await?;
     if batch.is_empty() || (batch.len() as u32) < at_least {
@@ -632,7 +736,8 @@ async fn move_ballots(app: &App, caller: &Caller, s: &Survey, at_least: u32) -> 
             }
         }
     }
-    texts.sort_by_key(|_| uuid::Uuid::new_v4());
+    // One key per text, drawn once (a key drawn at every comparison is no order at all).
+    texts.sort_by_cached_key(|_| uuid::Uuid::new_v4());
     store::insert_responses(&mut tx, caller.org_id(), s.id, &batch).await?;
     let groups: Vec<(String, String, i64)> = groups.into_iter().map(|((d, b), n)| (d, b, n)).collect();
     store::add_group_counts(&mut tx, s.id, &groups).await?;

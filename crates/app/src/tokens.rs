@@ -111,14 +111,19 @@ pub async fn authenticate(app: &App, secret: &str, client_addr: Option<String>) 
     }
     let found = {
         let mut db = app.store.conn().await?;
-        let found = tokens::authenticate_person(&mut db, &security::sha256_hex(secret)).await?;
-        if let Some((id, _, _)) = &found {
-            tokens::touch(&mut db, *id, app.now()).await?;
-        }
-        found
+        tokens::authenticate_person(&mut db, &security::sha256_hex(secret)).await?
     };
     match found {
-        Some((_, user, org)) => crate::Me::assemble(app, user, org, client_addr).await.map(Some),
+        Some((id, user, org, last_used)) => {
+            // "Last used" is kept to the minute: a write only when it is older than that (every
+            // write waits for the single SQLite writer).
+            let now = app.now();
+            if last_used.is_none_or(|t| now - t >= time::Duration::minutes(1)) {
+                let mut db = app.store.write().await?;
+                tokens::touch(&mut db, id, now).await?;
+            }
+            crate::Me::assemble(app, user, org, client_addr).await.map(Some)
+        }
         None => Ok(None),
     }
 }

@@ -14,7 +14,7 @@ use sqlx::{
     postgres::{PgPool, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
 };
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 pub mod admin;
 pub mod analytics;
@@ -32,6 +32,7 @@ pub mod policies;
 pub mod posts;
 pub mod readiness;
 pub mod settings;
+mod shapes;
 pub mod shares;
 pub mod submissions;
 pub mod surveys;
@@ -61,7 +62,12 @@ pub enum Backend {
 
 #[derive(Debug, Clone)]
 enum Pool {
-    Sqlite(SqlitePool),
+    /// Reads (and the rare write outside a transaction) share `read`; every transaction runs on
+    /// the one connection of `write`, so a writer never waits for a reader's connection.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -69,6 +75,10 @@ enum Pool {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// SQLite has one writer at a time. Transactions of this process queue here, in order,
+    /// instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries: under
+    /// concurrent writes most of the time went to those sleeps.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A borrowed connection on one backend: what every query function finally runs on.
@@ -97,16 +107,33 @@ impl Db for Conn {
     }
 }
 
+/// One write statement outside a transaction, in line with the transactions (SQLite: the write
+/// gate and connection; PostgreSQL: any pooled connection). One round trip instead of three.
+pub enum WriteConn {
+    Sqlite(PoolConnection<Sqlite>, tokio::sync::OwnedMutexGuard<()>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Db for WriteConn {
+    fn ex(&mut self) -> Ex<'_> {
+        match self {
+            WriteConn::Sqlite(c, _) => Ex::Sqlite(&mut *c),
+            WriteConn::Postgres(c) => Ex::Postgres(&mut *c),
+        }
+    }
+}
+
 /// A transaction: nothing in it is visible to others until [`Tx::commit`]; dropped = rolled back.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    /// SQLite, holding this process's write gate until it commits or is dropped (see `Store::tx`).
+    Sqlite(sqlx::Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
 impl Db for Tx {
     fn ex(&mut self) -> Ex<'_> {
         match self {
-            Tx::Sqlite(t) => Ex::Sqlite(&mut *t),
+            Tx::Sqlite(t, _) => Ex::Sqlite(&mut *t),
             Tx::Postgres(t) => Ex::Postgres(&mut *t),
         }
     }
@@ -115,7 +142,7 @@ impl Db for Tx {
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _gate) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -123,7 +150,7 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -163,23 +190,28 @@ impl Store {
                 .pragma("mmap_size", "268435456")
                 .pragma("cache_size", "-16384")
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Pool::Sqlite(pool)
+            Pool::Sqlite { read, write }
         } else {
             return Err(Error::Config(format!(
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
             )));
         };
-        Ok(Self { pool })
+        Ok(Self { pool, write_gate: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -188,7 +220,7 @@ impl Store {
     /// several instances starting at once migrate exactly once.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await?,
+            Pool::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
             Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
         }
         Ok(())
@@ -196,7 +228,7 @@ impl Store {
 
     pub async fn conn(&self) -> Result<Conn> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Conn::Sqlite(p.acquire().await?),
+            Pool::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
             Pool::Postgres(p) => Conn::Postgres(p.acquire().await?),
         })
     }
@@ -206,8 +238,24 @@ impl Store {
         Ok(match &self.pool {
             // SQLite: take the write lock up front. A deferred transaction that reads and then
             // writes can fail with SQLITE_BUSY when another writer got there in between.
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("begin immediate").await?),
+            // The gate is taken before the connection: waiting in line costs no connection, and
+            // the holder always finds the write connection free.
+            Pool::Sqlite { write, .. } => {
+                let gate = Arc::clone(&self.write_gate).lock_owned().await;
+                Tx::Sqlite(write.begin_with("begin immediate").await?, gate)
+            }
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A connection for a single write statement (see [`WriteConn`]).
+    pub async fn write(&self) -> Result<WriteConn> {
+        Ok(match &self.pool {
+            Pool::Sqlite { write, .. } => {
+                let gate = Arc::clone(&self.write_gate).lock_owned().await;
+                WriteConn::Sqlite(write.acquire().await?, gate)
+            }
+            Pool::Postgres(p) => WriteConn::Postgres(p.acquire().await?),
         })
     }
 
@@ -228,7 +276,10 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(p) => p.close().await,
+            Pool::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
             Pool::Postgres(p) => p.close().await,
         }
     }

@@ -186,57 +186,14 @@ pub struct NewClick {
     pub visitor: Option<Arc<str>>,
 }
 
-/// SQLite statements write a power of two of rows (at most 2^10): eleven shapes per statement,
-/// each prepared once and then reused from sqlx's statement cache, where a statement per batch
-/// size would be parsed anew for almost every batch and push other statements out.
-const MAX_ROWS_LOG2: u32 = 10;
-
-/// The `rows`-row shapes of one multi-row statement: `head`, then `values` repeated (comma
-/// separated), then `tail`. Built on first use.
-struct Shapes {
-    head: &'static str,
-    values: &'static str,
-    tail: &'static str,
-    built: std::sync::OnceLock<Vec<String>>,
-}
-
-impl Shapes {
-    const fn new(head: &'static str, values: &'static str, tail: &'static str) -> Self {
-        Self { head, values, tail, built: std::sync::OnceLock::new() }
-    }
-
-    /// The largest shape that `left` rows fill, and its row count.
-    fn next(&self, left: usize) -> (&str, usize) {
-        let log2 = left.ilog2().min(MAX_ROWS_LOG2);
-        let shapes = self.built.get_or_init(|| {
-            (0..=MAX_ROWS_LOG2)
-                .map(|log2| {
-                    let rows = 1usize << log2;
-                    let mut sql = String::with_capacity(
-                        self.head.len() + self.tail.len() + rows * (self.values.len() + 1),
-                    );
-                    sql.push_str(self.head);
-                    sql.push_str(self.values);
-                    for _ in 1..rows {
-                        sql.push(',');
-                        sql.push_str(self.values);
-                    }
-                    sql.push_str(self.tail);
-                    sql
-                })
-                .collect()
-        });
-        (&shapes[log2 as usize], 1 << log2)
-    }
-}
-
 macro_rules! insert_into {
     () => {
         "insert into clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) "
     };
 }
-static SQLITE_CLICKS: Shapes = Shapes::new(concat!(insert_into!(), "values "), "(?,?,?,?,?,?,?,?)", "");
-static SQLITE_COUNTS: Shapes = Shapes::new(
+static SQLITE_CLICKS: crate::shapes::Shapes =
+    crate::shapes::Shapes::new(concat!(insert_into!(), "values "), "(?,?,?,?,?,?,?,?)", "");
+static SQLITE_COUNTS: crate::shapes::Shapes = crate::shapes::Shapes::new(
     "insert into share_click_counts (share_id, human, bot) values ",
     "(?,?,?)",
     " on conflict (share_id) do update set human = human + excluded.human, bot = bot + excluded.bot",

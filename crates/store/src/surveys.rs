@@ -1,7 +1,7 @@
 //! Knowledge surveys: definitions, who has answered, and the anonymous answers (migration 0011
 //! explains what is stored and why).
 
-use crate::{Db, Result, run};
+use crate::{Db, Ex, Result, run, shapes::Shapes};
 use chorus_domain::{
     DepartmentId, OrgId, QuestionId, SurveyId, UserId,
     clock::{from_millis, to_millis},
@@ -359,25 +359,22 @@ pub async fn participants(db: &mut impl Db, org: OrgId, survey: SurveyId) -> Res
         .collect())
 }
 
-/// How many active people of the audience share each (department, seniority): what decides
-/// whether a response may keep its department and band.
-pub async fn audience_sizes(
+/// Every active person of a survey's audience with their department and seniority: what
+/// decides whether a response may keep its department and band.
+pub async fn audience_people(
     db: &mut impl Db,
     org: OrgId,
     survey: SurveyId,
-) -> Result<Vec<(Option<DepartmentId>, Option<u8>, u32)>> {
-    const SQL: &str = "select u.department_id, u.seniority, count(*) from users u \
+) -> Result<Vec<(UserId, Option<DepartmentId>, Option<u8>)>> {
+    const SQL: &str = "select u.id, u.department_id, u.seniority from users u \
          where u.org_id = $1 and u.status = 'active' \
          and (not exists (select 1 from survey_audience a where a.survey_id = $2) \
-              or u.department_id in (select a.department_id from survey_audience a where a.survey_id = $2)) \
-         group by u.department_id, u.seniority";
-    let rows: Vec<(Option<Uuid>, Option<i64>, i64)> =
+              or u.department_id in (select a.department_id from survey_audience a where a.survey_id = $2))";
+    let rows: Vec<(Uuid, Option<Uuid>, Option<i64>)> =
         run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(survey.0).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
-        .map(|(d, s, n)| {
-            (d.map(Into::into), s.and_then(|s| u8::try_from(s).ok()), u32::try_from(n).unwrap_or(u32::MAX))
-        })
+        .map(|(id, d, s)| (id.into(), d.map(Into::into), s.and_then(|s| u8::try_from(s).ok())))
         .collect())
 }
 
@@ -391,11 +388,12 @@ pub struct Ballot {
     pub answers: String,
 }
 
-/// Puts a ballot in the waiting room under a random id.
-pub async fn insert_ballot(db: &mut impl Db, org: OrgId, survey: SurveyId, b: &Ballot) -> Result<()> {
+/// Puts a ballot in the waiting room under a random id, if the survey is still open; false
+/// when it is not (closed meanwhile, perhaps by another instance).
+pub async fn insert_ballot(db: &mut impl Db, org: OrgId, survey: SurveyId, b: &Ballot) -> Result<bool> {
     const SQL: &str = "insert into survey_ballots (id, survey_id, org_id, department_id, band, answers) \
-         values ($1, $2, $3, $4, $5, $6)";
-    run!(db, |c| sqlx::query(SQL)
+         select $1, $2, $3, $4, $5, $6 where exists (select 1 from surveys where id = $2 and status = 'open')";
+    let n = run!(db, |c| sqlx::query(SQL)
         .bind(Uuid::new_v4())
         .bind(survey.0)
         .bind(org.0)
@@ -405,7 +403,7 @@ pub async fn insert_ballot(db: &mut impl Db, org: OrgId, survey: SurveyId, b: &B
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(n == 1)
 }
 
 pub async fn waiting_ballots(db: &mut impl Db, survey: SurveyId) -> Result<i64> {
@@ -428,6 +426,28 @@ pub async fn take_ballots(db: &mut impl Db, survey: SurveyId) -> Result<Vec<Ball
         .collect())
 }
 
+static RESPONSES: Shapes = Shapes::new(
+    "insert into survey_responses (id, survey_id, org_id, department_id, band, answers) values ",
+    "(?,?,?,?,?,?)",
+    "",
+);
+static GROUP_COUNTS: Shapes = Shapes::new(
+    "insert into survey_group_counts (survey_id, department, band, responses) values ",
+    "(?,?,?,?)",
+    " on conflict (survey_id, department, band) do update set responses = survey_group_counts.responses + excluded.responses",
+);
+static TALLIES: Shapes = Shapes::new(
+    "insert into survey_tallies (survey_id, question_id, department, band, option, answers) values ",
+    "(?,?,?,?,?,?)",
+    " on conflict (question_id, department, band, option) do update set answers = survey_tallies.answers + excluded.answers",
+);
+static TEXTS: Shapes =
+    Shapes::new("insert into survey_texts (id, survey_id, question_id, body) values ", "(?,?,?,?)", "");
+
+fn on_postgres(db: &mut impl Db) -> bool {
+    matches!(db.ex(), Ex::Postgres(_))
+}
+
 /// Stores responses under fresh random ids, in the order given (the caller shuffles).
 pub async fn insert_responses(
     db: &mut impl Db,
@@ -435,29 +455,14 @@ pub async fn insert_responses(
     survey: SurveyId,
     batch: &[Ballot],
 ) -> Result<()> {
-    // 6 values a row, well under SQLite's 32,766 bound parameters.
-    for chunk in batch.chunks(500) {
-        let mut sql = String::from(
-            "insert into survey_responses (id, survey_id, org_id, department_id, band, answers) values ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 6;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            ));
-        }
+    let pg = on_postgres(db);
+    let mut rest = batch;
+    while !rest.is_empty() {
+        let (sql, rows) = RESPONSES.statement(pg, rest.len());
+        let (chunk, tail) = rest.split_at(rows);
         run!(db, |c| {
             // Only placeholders are formatted in; every value is bound.
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_ref()));
             for r in chunk {
                 q = q
                     .bind(Uuid::new_v4())
@@ -469,6 +474,7 @@ pub async fn insert_responses(
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })?;
+        rest = tail;
     }
     Ok(())
 }
@@ -479,11 +485,17 @@ pub async fn insert_responses(
 pub async fn rewrite_some(db: &mut impl Db, survey: SurveyId, n: i64) -> Result<()> {
     const RESPONSES: &str = "update survey_responses set answers = answers where id in \
          (select id from survey_responses where survey_id = $1 order by id limit $2)";
-    const TEXTS: &str = "update survey_texts set body = body where id in (select t.id from survey_texts t \
-         where t.survey_id = $1 and (select count(*) from survey_texts u where u.question_id = t.question_id \
-         and u.id < t.id) < $2)";
-    for sql in [RESPONSES, TEXTS] {
-        run!(db, |c| sqlx::query(sql).bind(survey.0).bind(n).execute(c).await.map(|r| r.rows_affected()))?;
+    const TEXTS: &str = "update survey_texts set body = body where id in \
+         (select id from survey_texts where question_id = $1 order by id limit $2)";
+    run!(db, |c| sqlx::query(RESPONSES).bind(survey.0).bind(n).execute(c).await.map(|r| r.rows_affected()))?;
+    let questions: Vec<Uuid> = run!(db, |c| sqlx::query_scalar(
+        "select id from survey_questions where survey_id = $1 and kind in ('text', 'yes_no')"
+    )
+    .bind(survey.0)
+    .fetch_all(c)
+    .await)?;
+    for q in questions {
+        run!(db, |c| sqlx::query(TEXTS).bind(q).bind(n).execute(c).await.map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
@@ -493,23 +505,25 @@ pub fn department_key(d: Option<DepartmentId>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
-/// Adds responses per (department, band).
+/// Adds responses per (department, band); each key at most once per call.
 pub async fn add_group_counts(
     db: &mut impl Db,
     survey: SurveyId,
     counts: &[(String, String, i64)],
 ) -> Result<()> {
-    const SQL: &str = "insert into survey_group_counts (survey_id, department, band, responses) values ($1, $2, $3, $4) \
-         on conflict (survey_id, department, band) do update set responses = survey_group_counts.responses + excluded.responses";
-    for (d, b, n) in counts {
-        run!(db, |c| sqlx::query(SQL)
-            .bind(survey.0)
-            .bind(d)
-            .bind(b)
-            .bind(n)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+    let pg = on_postgres(db);
+    let mut rest = counts;
+    while !rest.is_empty() {
+        let (sql, rows) = GROUP_COUNTS.statement(pg, rest.len());
+        let (chunk, tail) = rest.split_at(rows);
+        run!(db, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_ref()));
+            for (d, b, n) in chunk {
+                q = q.bind(survey.0).bind(d).bind(b).bind(n);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+        rest = tail;
     }
     Ok(())
 }
@@ -524,36 +538,45 @@ pub struct TallyRow {
     pub answers: i64,
 }
 
+/// Adds to the option counts; each (question, department, band, option) at most once per call.
 pub async fn add_tallies(db: &mut impl Db, survey: SurveyId, rows: &[TallyRow]) -> Result<()> {
-    const SQL: &str = "insert into survey_tallies (survey_id, question_id, department, band, option, answers) \
-         values ($1, $2, $3, $4, $5, $6) on conflict (question_id, department, band, option) \
-         do update set answers = survey_tallies.answers + excluded.answers";
-    for t in rows {
-        run!(db, |c| sqlx::query(SQL)
-            .bind(survey.0)
-            .bind(t.question_id.0)
-            .bind(&t.department)
-            .bind(&t.band)
-            .bind(t.option)
-            .bind(t.answers)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+    let pg = on_postgres(db);
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (sql, n) = TALLIES.statement(pg, rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        run!(db, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_ref()));
+            for t in chunk {
+                q = q
+                    .bind(survey.0)
+                    .bind(t.question_id.0)
+                    .bind(&t.department)
+                    .bind(&t.band)
+                    .bind(t.option)
+                    .bind(t.answers);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+        rest = tail;
     }
     Ok(())
 }
 
 pub async fn insert_texts(db: &mut impl Db, survey: SurveyId, texts: &[(QuestionId, String)]) -> Result<()> {
-    const SQL: &str = "insert into survey_texts (id, survey_id, question_id, body) values ($1, $2, $3, $4)";
-    for (q, body) in texts {
-        run!(db, |c| sqlx::query(SQL)
-            .bind(Uuid::new_v4())
-            .bind(survey.0)
-            .bind(q.0)
-            .bind(body)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+    let pg = on_postgres(db);
+    let mut rest = texts;
+    while !rest.is_empty() {
+        let (sql, rows) = TEXTS.statement(pg, rest.len());
+        let (chunk, tail) = rest.split_at(rows);
+        run!(db, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_ref()));
+            for (question, body) in chunk {
+                q = q.bind(Uuid::new_v4()).bind(survey.0).bind(question.0).bind(body);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+        rest = tail;
     }
     Ok(())
 }

@@ -125,13 +125,13 @@ pub async fn touch(db: &mut impl Db, id: TokenId, now: OffsetDateTime) -> Result
 
 /// Resolves a presented token (by hash) to its live owner — not revoked, person active — with
 /// their organization, in one round trip (this runs on every API call).
-pub async fn authenticate_person(
-    db: &mut impl Db,
-    token_hash: &str,
-) -> Result<Option<(TokenId, crate::users::User, crate::admin::Org)>> {
+/// A live token's owner, with when the token was last used (to touch it only when stale).
+pub type Authenticated = (TokenId, crate::users::User, crate::admin::Org, Option<OffsetDateTime>);
+
+pub async fn authenticate_person(db: &mut impl Db, token_hash: &str) -> Result<Option<Authenticated>> {
     const SQL: &str = "select u.id, u.org_id, u.email, u.name, u.title, u.seniority, u.role, u.department_id, \
          d.name as department, u.status, u.created_at, u.updated_at, \
-         t.id as token_id, o.slug as org_slug, o.name as org_name, o.created_at as org_created_at \
+         t.id as token_id, t.last_used_at, o.slug as org_slug, o.name as org_name, o.created_at as org_created_at \
          from api_tokens t join users u on u.id = t.user_id join organizations o on o.id = t.org_id \
          left join departments d on d.id = u.department_id \
          where t.token_hash = $1 and t.revoked_at is null and u.status = 'active'";
@@ -140,6 +140,7 @@ pub async fn authenticate_person(
         #[sqlx(flatten)]
         user: crate::users::UserRow,
         token_id: Uuid,
+        last_used_at: Option<i64>,
         org_slug: String,
         org_name: String,
         org_created_at: i64,
@@ -153,7 +154,7 @@ pub async fn authenticate_person(
             name: r.org_name,
             created_at: from_millis(r.org_created_at),
         };
-        Ok((r.token_id.into(), user, org))
+        Ok((r.token_id.into(), user, org, r.last_used_at.map(from_millis)))
     })
     .transpose()
 }

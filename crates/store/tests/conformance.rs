@@ -138,7 +138,7 @@ async fn sessions_expire_and_tokens_stop_working_when_revoked() {
     )
     .await
     .expect("token");
-    let (id, person, person_org) =
+    let (id, person, person_org, _) =
         tokens::authenticate_person(&mut db, "h").await.expect("auth").expect("found");
     assert_eq!((person.id, person_org.id), (user, org));
     assert!(tokens::revoke(&mut db, org, user, id, t0).await.expect("revoke"));
@@ -187,7 +187,7 @@ async fn the_audit_log_refuses_updates_and_deletes() {
     assert_eq!(listed, vec![event]);
     let mut tx = store.tx().await.expect("tx");
     let update = match &mut tx {
-        chorus_store::Tx::Sqlite(t) => {
+        chorus_store::Tx::Sqlite(t, _) => {
             sqlx::query("update audit_events set action = 'x'").execute(&mut **t).await.map(|_| ())
         }
         chorus_store::Tx::Postgres(t) => {

@@ -350,23 +350,6 @@ pub struct Recorded {
     pub status: &'static str,
 }
 
-/// Puts a caller's answers in the questions' order; an unknown or repeated question id is
-/// refused rather than ignored.
-pub fn order_answers(asked: &[QuestionId], given: Vec<AnswerBody>) -> Result<Vec<RawAnswer>, Invalid> {
-    let mut out = vec![RawAnswer::default(); asked.len()];
-    let mut seen = vec![false; asked.len()];
-    for a in given {
-        let i = asked.iter().position(|q| q.0 == a.question_id).ok_or_else(|| {
-            Invalid::new("answers", format!("{} is not a question of this survey", a.question_id))
-        })?;
-        if std::mem::replace(&mut seen[i], true) {
-            return Err(Invalid::new("answers", format!("question {} is answered twice", a.question_id)));
-        }
-        out[i] = RawAnswer { option: a.option, text: a.text };
-    }
-    Ok(out)
-}
-
 /// Answers a survey, once. Stored with no link to the caller (see `privacy` on the survey).
 #[utoipa::path(post, path = "/surveys/{id}/responses", tag = "enablement", request_body = ResponseBody,
     params(("id" = Uuid, Path)),
@@ -379,11 +362,12 @@ pub async fn respond(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<ResponseBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = SurveyId::from(id);
-    let (_, questions) = surveys::get(&s.app, &me.caller, id).await?;
-    let asked: Vec<QuestionId> = surveys::asked(&questions).iter().map(|q| q.id).collect();
-    let raw = order_answers(&asked, b.answers)?;
-    surveys::respond(&s.app, &me.caller, id, &raw).await?;
+    let given = b
+        .answers
+        .into_iter()
+        .map(|a| (a.question_id, RawAnswer { option: a.option, text: a.text }))
+        .collect();
+    surveys::respond(&s.app, &me.caller, SurveyId::from(id), given).await?;
     Ok((StatusCode::CREATED, Json(Recorded { status: "recorded" })))
 }
 

@@ -282,19 +282,26 @@ pub async fn answer(
 ) -> Result<Response, PageError> {
     let id = SurveyId::from(id);
     let result = async {
-        let (_, questions) = surveys::get(&s.app, &user.me.caller, id).await?;
-        let raw: Vec<RawAnswer> = surveys::asked(&questions)
-            .iter()
-            .map(|q| {
-                let value = |prefix: &str| {
-                    let name = format!("{prefix}-{}", q.id);
-                    fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
-                };
-                let option = value("q").and_then(|v| v.trim().parse::<i64>().ok().or(Some(-1)));
-                RawAnswer { option, text: value("t") }
-            })
-            .collect();
-        surveys::respond(&s.app, &user.me.caller, id, &raw).await
+        // `q-<id>` and `t-<id>` of one question become one answer; anything else is ignored
+        // (the CSRF token).
+        let mut given: Vec<(Uuid, RawAnswer)> = Vec::new();
+        for (name, value) in &fields {
+            let Some((kind, q)) = name.split_once('-') else { continue };
+            let (Ok(q), "q" | "t") = (q.parse::<Uuid>(), kind) else { continue };
+            let slot = match given.iter().position(|(id, _)| *id == q) {
+                Some(i) => &mut given[i].1,
+                None => {
+                    given.push((q, RawAnswer::default()));
+                    &mut given.last_mut().expect("just pushed").1
+                }
+            };
+            if kind == "q" {
+                slot.option = Some(value.trim().parse::<i64>().unwrap_or(-1));
+            } else {
+                slot.text = Some(value.clone());
+            }
+        }
+        surveys::respond(&s.app, &user.me.caller, id, given).await
     }
     .await;
     match result {
