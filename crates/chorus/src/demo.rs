@@ -82,6 +82,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     chorus_app::people::invite(app, &op, &invited).await.map_err(err)?;
     let seeded = content(app, org.id).await?;
     amplification(app, org.id, seeded).await?;
+    enablement(app, org.id).await?;
     println!(
         "\nDemo company \"Northwind Outdoor\" is ready. Sign in as olivia@northwind.example (owner), \
          sam@northwind.example (social team: /analytics) or marcus@northwind.example (employee: /share), \
@@ -622,5 +623,138 @@ async fn amplification(app: &App, org: OrgId, seeded: Seeded) -> anyhow::Result<
         ms = started.elapsed().as_millis(),
         "--demo: shares and clicks seeded"
     );
+    Ok(())
+}
+
+/// Enablement: two rounds of the knowledge survey (the first closed, with its gaps; the second
+/// open, waiting for Marcus among others), the social media policy, and reverse mentoring.
+async fn enablement(app: &App, org: OrgId) -> anyhow::Result<()> {
+    use chorus_app::{mentoring, policies, surveys};
+    use chorus_domain::survey::{QuestionKind, RawAnswer};
+    let err = |e: chorus_app::Error| anyhow::anyhow!("{e}");
+    let grace = person(app, org, "grace@northwind.example").await?;
+    let everyone = ["olivia", "sam", "priya", "tom", "grace", "marcus", "elena", "jonas", "aisha", "robert"];
+    // How person `i` answers: most miss the X question, which makes "X basics" the gap.
+    let answers = |questions: &[surveys::StoredQuestion], i: usize| -> Vec<(uuid::Uuid, RawAnswer)> {
+        surveys::asked(questions)
+            .iter()
+            .map(|q| {
+                (
+                    q.id.0,
+                    match q.spec.kind {
+                        QuestionKind::Text => RawAnswer {
+                            option: None,
+                            text: i
+                                .is_multiple_of(3)
+                                .then(|| "Short examples of good posts from colleagues".to_owned()),
+                        },
+                        QuestionKind::Likert => RawAnswer { option: Some((i % 5) as i64), text: None },
+                        QuestionKind::YesNo => RawAnswer {
+                            option: Some((i % 2) as i64),
+                            text: (i % 2 == 1)
+                                .then(|| "I did not know we had pages on every network".to_owned()),
+                        },
+                        QuestionKind::Choice => {
+                            let right = i64::from(q.spec.correct.unwrap_or(0));
+                            let x = q.spec.topics.iter().any(|t| t == "X basics");
+                            let wrong = if x { !i.is_multiple_of(4) } else { i.is_multiple_of(5) };
+                            RawAnswer {
+                                option: Some(if wrong {
+                                    (right + 1) % q.spec.options.len() as i64
+                                } else {
+                                    right
+                                }),
+                                text: None,
+                            }
+                        }
+                    },
+                )
+            })
+            .collect()
+    };
+    let round = |title: &str, previous: Option<chorus_domain::SurveyId>| surveys::SurveyInput {
+        title: title.into(),
+        intro: "Five minutes, anonymous: what we know about social media, and what would help.".into(),
+        template: previous.is_none(),
+        previous_id: previous,
+        ..Default::default()
+    };
+    let first =
+        surveys::create(app, &grace, round("Social media basics — spring round", None)).await.map_err(err)?;
+    surveys::open(app, &grace, first.id).await.map_err(err)?;
+    let (_, questions) = surveys::get(app, &grace, first.id).await.map_err(err)?;
+    for (i, who) in everyone.iter().enumerate() {
+        let caller = person(app, org, &format!("{who}@northwind.example")).await?;
+        surveys::respond(app, &caller, first.id, answers(&questions, i)).await.map_err(err)?;
+    }
+    surveys::close(app, &grace, first.id).await.map_err(err)?;
+    let second = surveys::create(app, &grace, round("Social media basics — autumn round", Some(first.id)))
+        .await
+        .map_err(err)?;
+    surveys::open(app, &grace, second.id).await.map_err(err)?;
+    let (_, questions) = surveys::get(app, &grace, second.id).await.map_err(err)?;
+    // Marcus, Olivia and Robert have not answered yet: the survey waits for them.
+    for (i, who) in everyone.iter().enumerate().filter(|(_, w)| !["marcus", "olivia", "robert"].contains(w)) {
+        let caller = person(app, org, &format!("{who}@northwind.example")).await?;
+        // Fewer misses on X this time: the spring training worked.
+        surveys::respond(app, &caller, second.id, answers(&questions, i * 2)).await.map_err(err)?;
+    }
+
+    let starter = chorus_domain::social_policy::starter();
+    let policy = policies::publish(
+        app,
+        &grace,
+        policies::PolicyInput {
+            title: starter.title,
+            body: starter.body,
+            donts: starter.donts,
+            summary: String::new(),
+        },
+    )
+    .await
+    .map_err(err)?;
+    for who in everyone.iter().filter(|w| !["marcus", "jonas"].contains(w)) {
+        let caller = person(app, org, &format!("{who}@northwind.example")).await?;
+        policies::acknowledge(app, &caller, policy.id).await.map_err(err)?;
+    }
+
+    // Reverse mentoring: Olivia (the CEO) learns from Aisha; Robert waits for his match.
+    let sign_up =
+        async |who: &str, role: &str, skill: i64, capacity: i64, goals: &str| -> anyhow::Result<()> {
+            let caller = person(app, org, &format!("{who}@northwind.example")).await?;
+            let input = mentoring::OptIn {
+                role: role.into(),
+                skill: Some(skill),
+                quiz: None,
+                capacity: Some(capacity),
+                goals: goals.into(),
+            };
+            mentoring::opt_in(app, &caller, input).await.map_err(err)?;
+            Ok(())
+        };
+    sign_up("olivia", "mentee", 1, 1, "Post on LinkedIn without a ghostwriter").await?;
+    sign_up("robert", "mentee", 2, 1, "Find customers' conversations on Reddit").await?;
+    sign_up("aisha", "mentor", 5, 1, "LinkedIn, Instagram, short video").await?;
+    sign_up("marcus", "mentor", 4, 2, "Photos from the field, Bluesky").await?;
+    let olivia = person(app, org, "olivia@northwind.example").await?;
+    let aisha = person(app, org, "aisha@northwind.example").await?;
+    let (Some(o), Some(a)) = (olivia.actor.user_id, aisha.actor.user_id) else {
+        anyhow::bail!("demo people have ids")
+    };
+    let ids = mentoring::confirm(app, &olivia, &[(o, a)]).await.map_err(err)?;
+    let today = app.now().date().to_string();
+    mentoring::log_session(
+        app,
+        &aisha,
+        ids[0],
+        &today,
+        45,
+        "Rewrote Olivia's LinkedIn headline; first post drafted",
+    )
+    .await
+    .map_err(err)?;
+    mentoring::give_feedback(app, &olivia, ids[0], 5, "I finally understand what a good hook is")
+        .await
+        .map_err(err)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ mod bench;
 mod bench_analytics;
 mod bench_queue;
 mod bench_redirect;
+mod bench_survey;
 mod demo;
 
 use anyhow::Context as _;
@@ -191,6 +192,8 @@ enum BenchKind {
     Redirect(bench_redirect::RedirectArgs),
     /// The analytics summary and dashboard over millions of synthetic clicks.
     Analytics(bench_analytics::AnalyticsArgs),
+    /// Anonymous survey intake over HTTP from a large organization, then its full report.
+    Survey(bench_survey::SurveyArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -341,6 +344,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             Some(BenchKind::Analytics(args)) => {
                 bench_analytics::run(storage.database_url.clone(), args).await
             }
+            Some(BenchKind::Survey(args)) => bench_survey::run(storage.database_url.clone(), args).await,
         },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Migrate => {
