@@ -211,6 +211,51 @@ async fn twenty_people_full_participation_small_groups_hidden_weakest_topic_name
     let (s, _) = w.get(&w.admin, &format!("/api/v1/surveys/{id}/report?band=nobody")).await;
     assert_eq!(s, 422);
 
+    // Training from the gap: a course teaching X basics, a rule (below 60 %), applied by the
+    // admin. Sales (33 %), early career (40 %) and experienced (14 %) are below it: their 16
+    // people get the course; Legal's four, hidden in every group, are not singled out.
+    let (s, course) = w
+        .post(
+            &w.admin,
+            "/api/v1/courses",
+            json!({"title": "X in ten minutes", "description": "Posts, threads, limits",
+        "audience": "New to social media", "topics": ["X basics"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{course}");
+    let (s, rule) = w
+        .post(
+            &w.admin,
+            "/api/v1/courses/rules",
+            json!({"course_id": course["id"], "topic": "X basics", "threshold": 60}),
+        )
+        .await;
+    assert_eq!(s, 201, "{rule}");
+    let (s, applied) = w.post(&w.admin, "/api/v1/courses/rules/apply", json!({"survey_id": id})).await;
+    assert_eq!(s, 200, "{applied}");
+    let groups: Vec<(&str, i64)> = applied["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| (g["key"].as_str().expect("key"), g["score"].as_i64().expect("score")))
+        .collect();
+    assert_eq!(groups, vec![(sales.as_str(), 33), ("b:early", 40), ("b:experienced", 14)], "{applied}");
+    assert_eq!(applied["assigned"], 16);
+    let assigned: Vec<String> = applied["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .flat_map(|g| g["assigned"].as_array().cloned().unwrap_or_default())
+        .map(|p| p["id"].as_str().expect("id").to_owned())
+        .collect();
+    for legal in &w.people[16..] {
+        assert!(
+            !assigned.contains(&legal.id.0.to_string()),
+            "{} is not in a group with the gap",
+            legal.email
+        );
+    }
+
     // The page shows the gap chart, with the weakest topic highlighted and HTML escaped.
     let browser = w.t.sign_in(&w.people[0].email, PASSWORD).await;
     let page = browser.get(w.t.url(&format!("/surveys/{id}/report"))).send().await.expect("GET");
