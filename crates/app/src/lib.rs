@@ -107,6 +107,10 @@ pub struct App {
     pub visitor_keys: Arc<amplify::VisitorKeys>,
     /// What answering a survey needs, kept briefly in memory.
     pub survey_cache: Arc<surveys::AnswerCache>,
+    /// Survey answers, committed in groups.
+    pub ballot_box: Arc<surveys::BallotBox>,
+    /// API tokens' "last used" stamps, written in batches.
+    pub token_touches: Arc<tokens::TokenTouches>,
 }
 
 impl App {
@@ -133,6 +137,8 @@ impl App {
         }
         let queue = Queue::new(store.clone(), Arc::clone(&clock), registry, config.jobs);
         let clicks = Arc::new(amplify::ClickWriter::start(store.clone(), config.click_flush));
+        let ballot_box = Arc::new(surveys::BallotBox::start(store.clone()));
+        let token_touches = Arc::new(tokens::TokenTouches::start(store.clone(), Arc::clone(&clock)));
         Self {
             store,
             clock,
@@ -144,6 +150,8 @@ impl App {
             clicks,
             visitor_keys: Arc::default(),
             survey_cache: Arc::default(),
+            ballot_box,
+            token_touches,
         }
     }
 

@@ -498,9 +498,6 @@ async fn close_now(app: &App, caller: &Caller, s: &Survey, why: &str) -> Result<
 pub struct AnswerCache {
     sheets: Mutex<HashMap<SurveyId, (Instant, std::sync::Arc<Sheet>)>>,
     sizes: Mutex<HashMap<SurveyId, (Instant, std::sync::Arc<Sizes>)>>,
-    /// Ballots this instance put in each waiting room since it last moved them. Another
-    /// instance's ballots are swept along by whichever moves next; closing moves the rest.
-    arrived: Mutex<HashMap<SurveyId, u32>>,
 }
 
 impl std::fmt::Debug for AnswerCache {
@@ -549,19 +546,6 @@ fn keep<T>(
 }
 
 impl AnswerCache {
-    /// Counts one more ballot; true when a batch's worth has arrived (and starts counting anew).
-    fn arrived(&self, id: SurveyId, batch: u32) -> bool {
-        let mut map = self.arrived.lock().expect("cache lock");
-        let n = map.entry(id).or_default();
-        *n += 1;
-        if *n >= batch {
-            *n = 0;
-            true
-        } else {
-            false
-        }
-    }
-
     /// Forgets a survey after a change made on this instance.
     pub fn forget(&self, id: SurveyId) {
         self.sheets.lock().expect("cache lock").remove(&id);
@@ -675,20 +659,24 @@ pub async fn respond(
         band: band.filter(|_| keep_band).map(|b| b.as_str().to_owned()),
         answers: serde_json::to_string(&pairs).map_err(|e| Error::Internal(e.into()))?,
     };
-    let mut tx = app.store.tx().await?;
-    if !store::participate(&mut tx, caller.org_id(), id, me).await? {
-        return Err(Error::Conflict("you have already answered this survey".into()));
-    }
-    if !store::insert_ballot(&mut tx, caller.org_id(), id, &ballot).await? {
-        // Closed meanwhile: dropping the transaction takes the participation back too.
-        app.survey_cache.forget(id);
-        return Err(Error::Conflict("this survey is closed".into()));
-    }
-    tx.commit().await?;
+    let arrival = Arrival {
+        org: caller.org_id(),
+        survey: id,
+        k: s.k,
+        user: me,
+        ballot,
+        reply: tokio::sync::oneshot::channel().0,
+    };
     // Deliberately no audit entry: its time and actor would tie the person to the moment their
     // ballot arrived. Participation itself is the record.
-    let batch = survey::batch_size(s.k);
-    if app.survey_cache.arrived(id, batch) { move_ballots(app, caller, s, batch).await } else { Ok(()) }
+    match app.ballot_box.submit(arrival).await? {
+        Admitted::Recorded => Ok(()),
+        Admitted::AlreadyAnswered => Err(Error::Conflict("you have already answered this survey".into())),
+        Admitted::Closed => {
+            app.survey_cache.forget(id);
+            Err(Error::Conflict("this survey is closed".into()))
+        }
+    }
 }
 
 async fn caller_band(app: &App, caller: &Caller) -> Result<Option<Band>> {
@@ -700,19 +688,29 @@ async fn caller_band(app: &App, caller: &Caller) -> Result<Option<Band>> {
 
 /// Moves waiting ballots into responses if at least `at_least` wait (0: whatever waits).
 async fn move_ballots(app: &App, caller: &Caller, s: &Survey, at_least: u32) -> Result<()> {
-    let mut tx = app.store.tx().await?;
-    let mut batch = store::take_ballots(&mut tx, s.id).await?;
+    move_waiting(&app.store, caller.org_id(), s.id, s.k, at_least).await
+}
+
+async fn move_waiting(
+    db: &chorus_store::Store,
+    org: chorus_domain::OrgId,
+    id: SurveyId,
+    k: u32,
+    at_least: u32,
+) -> Result<()> {
+    let mut tx = db.tx().await?;
+    let mut batch = store::take_ballots(&mut tx, id).await?;
     if batch.is_empty() || (batch.len() as u32) < at_least {
         // Another mover took most of them first: leave the rest waiting (dropping the
         // transaction puts them back).
         return Ok(());
     }
-    if at_least == 0 && (batch.len() as u32) < s.k {
+    if at_least == 0 && (batch.len() as u32) < k {
         // The last few at closing time: rewrite enough earlier responses (and open answers)
         // in this same transaction that no transaction holds fewer than k of them. On
         // PostgreSQL a row's transaction id is readable; on SQLite this costs nothing.
-        let missing = i64::from(s.k) - batch.len() as i64;
-        store::rewrite_some(&mut tx, s.id, missing).await?;
+        let missing = i64::from(k) - batch.len() as i64;
+        store::rewrite_some(&mut tx, id, missing).await?;
     }
     // A fresh random key per ballot, sorted: a uniformly random order, so neither the order of
     // rows nor their ids say anything about arrival.
@@ -738,9 +736,9 @@ async fn move_ballots(app: &App, caller: &Caller, s: &Survey, at_least: u32) -> 
     }
     // One key per text, drawn once (a key drawn at every comparison is no order at all).
     texts.sort_by_cached_key(|_| uuid::Uuid::new_v4());
-    store::insert_responses(&mut tx, caller.org_id(), s.id, &batch).await?;
+    store::insert_responses(&mut tx, org, id, &batch).await?;
     let groups: Vec<(String, String, i64)> = groups.into_iter().map(|((d, b), n)| (d, b, n)).collect();
-    store::add_group_counts(&mut tx, s.id, &groups).await?;
+    store::add_group_counts(&mut tx, id, &groups).await?;
     let tallies: Vec<TallyRow> = tallies
         .into_iter()
         .map(|((question_id, department, band, option), answers)| TallyRow {
@@ -751,10 +749,152 @@ async fn move_ballots(app: &App, caller: &Caller, s: &Survey, at_least: u32) -> 
             answers,
         })
         .collect();
-    store::add_tallies(&mut tx, s.id, &tallies).await?;
-    store::insert_texts(&mut tx, s.id, &texts).await?;
+    store::add_tallies(&mut tx, id, &tallies).await?;
+    store::insert_texts(&mut tx, id, &texts).await?;
     tx.commit().await?;
     Ok(())
+}
+
+// ------------------------------------------------------------------------------ ballot box
+
+/// Answers committed together: each request hands its participation and ballot to one writer,
+/// which commits whatever has arrived meanwhile in one transaction (group commit, like the
+/// click writer) and answers each request only after that commit. Under load an answer costs a
+/// share of one transaction instead of one of its own — on SQLite, which has one writer and a
+/// thread hop per statement, that is most of the cost. Nothing is acknowledged before it is
+/// stored: a crash loses only answers whose senders got no reply.
+#[derive(Debug)]
+pub struct BallotBox {
+    tx: tokio::sync::mpsc::Sender<Arrival>,
+}
+
+#[derive(Debug)]
+struct Arrival {
+    org: chorus_domain::OrgId,
+    survey: SurveyId,
+    k: u32,
+    user: UserId,
+    ballot: Ballot,
+    reply: tokio::sync::oneshot::Sender<std::result::Result<Admitted, String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admitted {
+    Recorded,
+    AlreadyAnswered,
+    Closed,
+}
+
+/// The most answers one transaction takes.
+const BOX_BATCH: usize = 256;
+
+impl BallotBox {
+    pub fn start(store: chorus_store::Store) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel(4 * BOX_BATCH);
+        tokio::spawn(ballot_loop(store, rx));
+        Self { tx }
+    }
+
+    async fn submit(&self, a: Arrival) -> Result<Admitted> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.tx
+            .send(Arrival { reply, ..a })
+            .await
+            .map_err(|_| Error::Internal(anyhow::anyhow!("the ballot box is closed")))?;
+        answer
+            .await
+            .map_err(|_| Error::Internal(anyhow::anyhow!("the ballot box stopped")))?
+            .map_err(|e| Error::Internal(anyhow::anyhow!("storing answers: {e}")))
+    }
+}
+
+async fn ballot_loop(store: chorus_store::Store, mut rx: tokio::sync::mpsc::Receiver<Arrival>) {
+    // Ballots this box stored per survey since it last moved them (another instance's are
+    // swept along by whichever moves next; closing moves the rest).
+    let mut arrived: HashMap<SurveyId, u32> = HashMap::new();
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BOX_BATCH {
+            match rx.try_recv() {
+                Ok(a) => batch.push(a),
+                Err(_) => break,
+            }
+        }
+        let mut due: Vec<(chorus_domain::OrgId, SurveyId, u32)> = Vec::new();
+        match commit_arrivals(&store, &batch).await {
+            Ok(outcomes) => {
+                for (a, outcome) in batch.into_iter().zip(outcomes) {
+                    if outcome == Admitted::Recorded {
+                        let n = arrived.entry(a.survey).or_default();
+                        *n += 1;
+                        if *n >= survey::batch_size(a.k) {
+                            *n = 0;
+                            due.push((a.org, a.survey, a.k));
+                        }
+                    }
+                    let _ = a.reply.send(Ok(outcome));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Could not store survey answers");
+                for a in batch {
+                    let _ = a.reply.send(Err(e.to_string()));
+                }
+            }
+        }
+        for (org, id, k) in due {
+            if let Err(e) = move_waiting(&store, org, id, k, survey::batch_size(k)).await {
+                tracing::error!(error = %e, "Could not move survey answers out of the waiting room");
+            }
+        }
+    }
+}
+
+/// One transaction for a batch of arrivals: who answered, and their ballots, for open surveys
+/// and people who had not answered yet.
+async fn commit_arrivals(store: &chorus_store::Store, batch: &[Arrival]) -> Result<Vec<Admitted>> {
+    let mut outcome = vec![Admitted::Recorded; batch.len()];
+    let mut seen = std::collections::HashSet::new();
+    for (i, a) in batch.iter().enumerate() {
+        if !seen.insert((a.survey, a.user)) {
+            outcome[i] = Admitted::AlreadyAnswered;
+        }
+    }
+    let mut tx = store.tx().await?;
+    let mut surveys: Vec<SurveyId> = batch.iter().map(|a| a.survey).collect();
+    surveys.sort();
+    surveys.dedup();
+    for id in surveys {
+        if !store::is_open(&mut tx, id).await? {
+            for (i, a) in batch.iter().enumerate() {
+                if a.survey == id && outcome[i] == Admitted::Recorded {
+                    outcome[i] = Admitted::Closed;
+                }
+            }
+        }
+    }
+    let wanted: Vec<(chorus_domain::OrgId, SurveyId, UserId)> = batch
+        .iter()
+        .zip(&outcome)
+        .filter(|(_, o)| **o == Admitted::Recorded)
+        .map(|(a, _)| (a.org, a.survey, a.user))
+        .collect();
+    let inserted: std::collections::HashSet<(SurveyId, UserId)> =
+        store::participate_many(&mut tx, &wanted).await?.into_iter().collect();
+    let mut ballots: Vec<(chorus_domain::OrgId, SurveyId, &Ballot)> = Vec::new();
+    for (i, a) in batch.iter().enumerate() {
+        if outcome[i] != Admitted::Recorded {
+            continue;
+        }
+        if inserted.contains(&(a.survey, a.user)) {
+            ballots.push((a.org, a.survey, &a.ballot));
+        } else {
+            outcome[i] = Admitted::AlreadyAnswered;
+        }
+    }
+    store::insert_ballots(&mut tx, &ballots).await?;
+    tx.commit().await?;
+    Ok(outcome)
 }
 
 // ------------------------------------------------------------------------------ participation

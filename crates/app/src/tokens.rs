@@ -104,6 +104,44 @@ pub async fn revoke(app: &App, caller: &Caller, id: TokenId) -> Result<()> {
     Ok(())
 }
 
+/// "Last used" stamps, written a batch at a time by one task: a request does not wait for them,
+/// and many requests cost one statement on the single writer. A stamp lost in a crash is a
+/// stamp a minute old.
+#[derive(Debug)]
+pub struct TokenTouches {
+    tx: tokio::sync::mpsc::Sender<chorus_domain::TokenId>,
+}
+
+impl TokenTouches {
+    pub fn start(store: chorus_store::Store, clock: std::sync::Arc<dyn chorus_domain::Clock>) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<chorus_domain::TokenId>(4_096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut ids = vec![first];
+                while let Ok(id) = rx.try_recv() {
+                    ids.push(id);
+                }
+                ids.sort();
+                ids.dedup();
+                let written = async {
+                    let mut db = store.write().await?;
+                    tokens::touch_many(&mut db, &ids, clock.now()).await
+                }
+                .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "Could not record when API tokens were last used");
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    /// Queues a stamp; when the queue is full the stamp is skipped (it is to the minute anyway).
+    pub fn touch(&self, id: chorus_domain::TokenId) {
+        let _ = self.tx.try_send(id);
+    }
+}
+
 /// Resolves a bearer token to its live owner.
 pub async fn authenticate(app: &App, secret: &str, client_addr: Option<String>) -> Result<Option<crate::Me>> {
     if !secret.starts_with(PREFIX) {
@@ -119,8 +157,7 @@ pub async fn authenticate(app: &App, secret: &str, client_addr: Option<String>) 
             // write waits for the single SQLite writer).
             let now = app.now();
             if last_used.is_none_or(|t| now - t >= time::Duration::minutes(1)) {
-                let mut db = app.store.write().await?;
-                tokens::touch(&mut db, id, now).await?;
+                app.token_touches.touch(id);
             }
             crate::Me::assemble(app, user, org, client_addr).await.map(Some)
         }

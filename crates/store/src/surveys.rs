@@ -406,6 +406,65 @@ pub async fn insert_ballot(db: &mut impl Db, org: OrgId, survey: SurveyId, b: &B
     Ok(n == 1)
 }
 
+/// Whether a survey takes answers now.
+pub async fn is_open(db: &mut impl Db, survey: SurveyId) -> Result<bool> {
+    let status: Option<String> =
+        run!(db, |c| sqlx::query_scalar("select status from surveys where id = $1")
+            .bind(survey.0)
+            .fetch_optional(c)
+            .await)?;
+    Ok(status.as_deref() == Some("open"))
+}
+
+/// Records who answered, many at once; returns those recorded now (not those who already had).
+pub async fn participate_many(
+    db: &mut impl Db,
+    rows: &[(OrgId, SurveyId, UserId)],
+) -> Result<Vec<(SurveyId, UserId)>> {
+    let pg = on_postgres(db);
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (sql, n) = PARTICIPATION.statement(pg, rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        let done: Vec<(Uuid, Uuid)> = run!(db, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_ref()));
+            for (org, survey, user) in chunk {
+                q = q.bind(survey.0).bind(user.0).bind(org.0);
+            }
+            q.fetch_all(c).await
+        })?;
+        out.extend(done.into_iter().map(|(s, u)| (s.into(), u.into())));
+        rest = tail;
+    }
+    Ok(out)
+}
+
+/// Puts ballots in their surveys' waiting rooms, each under a random id.
+pub async fn insert_ballots(db: &mut impl Db, rows: &[(OrgId, SurveyId, &Ballot)]) -> Result<()> {
+    let pg = on_postgres(db);
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (sql, n) = BALLOTS.statement(pg, rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        run!(db, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_ref()));
+            for (org, survey, b) in chunk {
+                q = q
+                    .bind(Uuid::new_v4())
+                    .bind(survey.0)
+                    .bind(org.0)
+                    .bind(b.department_id.map(|d| d.0))
+                    .bind(b.band.as_deref())
+                    .bind(&b.answers);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+        rest = tail;
+    }
+    Ok(())
+}
+
 pub async fn waiting_ballots(db: &mut impl Db, survey: SurveyId) -> Result<i64> {
     Ok(run!(db, |c| sqlx::query_scalar("select count(*) from survey_ballots where survey_id = $1")
         .bind(survey.0)
@@ -426,6 +485,16 @@ pub async fn take_ballots(db: &mut impl Db, survey: SurveyId) -> Result<Vec<Ball
         .collect())
 }
 
+static PARTICIPATION: Shapes = Shapes::new(
+    "insert into survey_participation (survey_id, user_id, org_id) values ",
+    "(?,?,?)",
+    " on conflict (survey_id, user_id) do nothing returning survey_id, user_id",
+);
+static BALLOTS: Shapes = Shapes::new(
+    "insert into survey_ballots (id, survey_id, org_id, department_id, band, answers) values ",
+    "(?,?,?,?,?,?)",
+    "",
+);
 static RESPONSES: Shapes = Shapes::new(
     "insert into survey_responses (id, survey_id, org_id, department_id, band, answers) values ",
     "(?,?,?,?,?,?)",

@@ -109,6 +109,27 @@ pub async fn revoke_all(db: &mut impl Db, org: OrgId, user: UserId, now: OffsetD
 }
 
 /// Records use, at most once a minute per token so API traffic does not become write traffic.
+/// Stamps many tokens as used at `now`, in one statement.
+pub async fn touch_many(db: &mut impl Db, ids: &[TokenId], now: OffsetDateTime) -> Result<()> {
+    // Anonymous `?` on SQLite (numbered ones are looked up one by one, see `shapes`).
+    let postgres = matches!(db.ex(), crate::Ex::Postgres(_));
+    for chunk in ids.chunks(500) {
+        let list: Vec<String> =
+            (0..chunk.len()).map(|i| if postgres { format!("${}", i + 2) } else { "?".to_owned() }).collect();
+        let first = if postgres { "$1" } else { "?" };
+        let sql = format!("update api_tokens set last_used_at = {first} where id in ({})", list.join(","));
+        run!(db, |c| {
+            // Only placeholders are formatted in; every value is bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(to_millis(now));
+            for id in chunk {
+                q = q.bind(id.0);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
 pub async fn touch(db: &mut impl Db, id: TokenId, now: OffsetDateTime) -> Result<()> {
     const SQL: &str = "update api_tokens set last_used_at = $2 \
          where id = $1 and (last_used_at is null or last_used_at < $3)";

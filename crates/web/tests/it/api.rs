@@ -62,7 +62,15 @@ async fn missing_wrong_and_revoked_tokens_are_401_problems() {
         api.get(t.url("/api/v1/me")).bearer_auth(&created.secret).send().await.expect("GET").status(),
         200
     );
-    let listed = chorus_app::tokens::list(&t.app, &caller).await.expect("list");
+    // The stamp is written behind the request, within moments.
+    let mut listed = chorus_app::tokens::list(&t.app, &caller).await.expect("list");
+    for _ in 0..100 {
+        if listed[0].last_used_at.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        listed = chorus_app::tokens::list(&t.app, &caller).await.expect("list");
+    }
     assert!(listed[0].last_used_at.is_some(), "last use is recorded");
     assert!(!listed[0].prefix.is_empty() && !created.secret.starts_with(&format!("{}x", listed[0].prefix)));
     chorus_app::tokens::revoke(&t.app, &caller, created.token.id).await.expect("revoke");

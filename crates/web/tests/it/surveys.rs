@@ -541,3 +541,47 @@ async fn a_person_answers_through_the_page_with_csrf_and_sees_what_is_stored() {
     let list = browser.get(w.t.url("/surveys")).send().await.expect("GET").text().await.expect("html");
     assert!(!list.contains("Waiting for your answers"));
 }
+
+#[tokio::test]
+async fn the_same_person_answering_many_times_at_once_is_counted_once() {
+    let w = world(&[("Sales", 2, 6)]).await;
+    let (id, questions) = open_survey(&w).await;
+    let path = format!("/api/v1/surveys/{id}/responses");
+    let sends = (0..6).map(|_| w.post(&w.people[1].token, &path, answers(&questions, 1)));
+    let statuses: Vec<u16> = futures_join(sends).await.into_iter().map(|(s, _)| s).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 5, "{statuses:?}");
+    assert_eq!(w.t.count_rows("survey_participation").await, 1);
+    assert_eq!(w.t.count_rows("survey_ballots").await + w.t.count_rows("survey_responses").await, 1);
+}
+
+/// Runs the futures concurrently and collects their results in order.
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(f);
+    }
+    let mut out = Vec::with_capacity(set.len());
+    // Poll all at once: each is an HTTP request to the same server.
+    let pinned: Vec<std::pin::Pin<Box<F>>> = set.into_iter().map(Box::pin).collect();
+    let mut pending: Vec<Option<std::pin::Pin<Box<F>>>> = pinned.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (i, slot) in pending.iter_mut().enumerate() {
+            if let Some(f) = slot
+                && let std::task::Poll::Ready(v) = f.as_mut().poll(cx)
+            {
+                results[i] = Some(v);
+                *slot = None;
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.extend(results.into_iter().flatten());
+    out
+}
