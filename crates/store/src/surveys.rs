@@ -290,20 +290,6 @@ pub async fn retire_question(
 
 // ------------------------------------------------------------------------------- participation
 
-/// Records that a person answered; false when they already had (one answer per person).
-pub async fn participate(db: &mut impl Db, org: OrgId, survey: SurveyId, user: UserId) -> Result<bool> {
-    const SQL: &str = "insert into survey_participation (survey_id, user_id, org_id) values ($1, $2, $3) \
-         on conflict (survey_id, user_id) do nothing";
-    let n = run!(db, |c| sqlx::query(SQL)
-        .bind(survey.0)
-        .bind(user.0)
-        .bind(org.0)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
-}
-
 pub async fn has_answered(db: &mut impl Db, survey: SurveyId, user: UserId) -> Result<bool> {
     let n: i64 = run!(db, |c| sqlx::query_scalar(
         "select count(*) from survey_participation where survey_id = $1 and user_id = $2"
@@ -388,24 +374,6 @@ pub struct Ballot {
     pub answers: String,
 }
 
-/// Puts a ballot in the waiting room under a random id, if the survey is still open; false
-/// when it is not (closed meanwhile, perhaps by another instance).
-pub async fn insert_ballot(db: &mut impl Db, org: OrgId, survey: SurveyId, b: &Ballot) -> Result<bool> {
-    const SQL: &str = "insert into survey_ballots (id, survey_id, org_id, department_id, band, answers) \
-         select $1, $2, $3, $4, $5, $6 where exists (select 1 from surveys where id = $2 and status = 'open')";
-    let n = run!(db, |c| sqlx::query(SQL)
-        .bind(Uuid::new_v4())
-        .bind(survey.0)
-        .bind(org.0)
-        .bind(b.department_id.map(|d| d.0))
-        .bind(b.band.as_deref())
-        .bind(&b.answers)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
-}
-
 /// Whether a survey takes answers now.
 pub async fn is_open(db: &mut impl Db, survey: SurveyId) -> Result<bool> {
     let status: Option<String> =
@@ -463,13 +431,6 @@ pub async fn insert_ballots(db: &mut impl Db, rows: &[(OrgId, SurveyId, &Ballot)
         rest = tail;
     }
     Ok(())
-}
-
-pub async fn waiting_ballots(db: &mut impl Db, survey: SurveyId) -> Result<i64> {
-    Ok(run!(db, |c| sqlx::query_scalar("select count(*) from survey_ballots where survey_id = $1")
-        .bind(survey.0)
-        .fetch_one(c)
-        .await)?)
 }
 
 /// Empties a survey's waiting room and answers what was in it. Two movers at once each get a
