@@ -141,11 +141,14 @@ pub async fn resolve(app: &App, token: &str, client_addr: Option<String>) -> Res
         let Some(found) = auth::session_person(&mut db, &hash, now).await? else {
             return Ok(None);
         };
-        if now - found.last_seen_at > TOUCH_EVERY {
-            auth::touch_session(&mut db, &hash, now, now + app.config.session_ttl).await?;
-        }
         found
     };
+    if now - found.last_seen_at > TOUCH_EVERY {
+        // A write: in line with the others on the single SQLite writer (`Store::write`), not
+        // on a reader's connection, where it would wait in SQLite's sleeping busy handler.
+        let mut db = app.store.write().await?;
+        auth::touch_session(&mut db, &hash, now, now + app.config.session_ttl).await?;
+    }
     Me::assemble(app, found.user, found.org, client_addr).await.map(Some)
 }
 
