@@ -199,6 +199,10 @@ pub async fn create_share(app: &App, caller: &Caller, input: ShareInput) -> Resu
         now,
     )
     .await?;
+    // Once per item per person, however many networks it goes to.
+    let source = chorus_domain::recognition::source::submission(s.id);
+    let event = chorus_domain::recognition::PointEvent::ContentShared;
+    crate::recognition::pay(&mut tx, org, user, event, &source, now).await?;
     tx.commit().await?;
     let url = format!("{}/s/{code}", app.config.base_url);
     let share_url = network.intent_url(&url, &caption, instance.as_deref());

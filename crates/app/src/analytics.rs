@@ -254,6 +254,8 @@ fn days(period: Period, clicks: &[(i64, Clicks)], shares: &[(i64, i64)]) -> Vec<
 pub struct Maintained {
     pub hours_rolled: u32,
     pub clicks_deleted: u64,
+    /// Clicks-milestone payments made after this roll-up.
+    pub milestones_paid: u64,
 }
 
 /// Rolls up every hour that ended more than a minute ago, then deletes raw clicks older than the
@@ -264,6 +266,10 @@ pub async fn maintain(app: &App) -> Result<Maintained> {
     let now = (app.now().unix_timestamp_nanos() / 1_000_000) as i64;
     let limit = (now - GRACE_MS).div_euclid(HOUR_MS) * HOUR_MS;
     let mut done = Maintained::default();
+    let rolled_before = {
+        let mut db = app.store.conn().await?;
+        sql::watermark(&mut db).await?
+    };
     loop {
         let mut tx = app.store.tx().await?;
         let more = sql::rollup_step(&mut tx, limit).await?;
@@ -272,6 +278,10 @@ pub async fn maintain(app: &App) -> Result<Maintained> {
             break;
         }
         done.hours_rolled += 1;
+    }
+    if done.hours_rolled > 0 {
+        // Shares whose clicks just arrived in the roll-ups may have crossed a milestone.
+        done.milestones_paid = crate::recognition::pay_click_milestones(app, rolled_before).await?;
     }
     let mut db = app.store.conn().await?;
     let watermark = sql::watermark(&mut db).await?;

@@ -23,6 +23,7 @@ pub mod policies;
 pub mod previews;
 pub mod publishing;
 pub mod readiness;
+pub mod recognition;
 pub mod secrets;
 pub mod security;
 pub mod sessions;

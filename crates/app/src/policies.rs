@@ -120,6 +120,9 @@ pub async fn acknowledge(app: &App, caller: &Caller, id: PolicyVersionId) -> Res
         ));
     }
     store::acknowledge(&mut tx, org, id, me, app.now()).await?;
+    let source = chorus_domain::recognition::source::policy(id);
+    let event = chorus_domain::recognition::PointEvent::PolicyAcknowledged;
+    crate::recognition::pay(&mut tx, org, me, event, &source, app.now()).await?;
     let at = store::acknowledged_at(&mut tx, id, me).await?.unwrap_or_else(|| app.now());
     tx.commit().await?;
     Ok(at)

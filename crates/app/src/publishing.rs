@@ -1135,5 +1135,18 @@ async fn record_published(
     {
         submissions::set_status(db, post.org_id, s.id, s.version, Status::Published, now).await?;
     }
+    // The authors earn "published" once per item, whichever channel carried it first.
+    let authors: Vec<chorus_domain::UserId> =
+        submissions::authors(db, post.org_id, post.submission_id).await?.iter().map(|a| a.user_id).collect();
+    crate::recognition::pay_authors(
+        db,
+        post.org_id,
+        &authors,
+        chorus_domain::recognition::PointEvent::ContributionPublished,
+        post.submission_id,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("pay points for publishing: {e}"))?;
     Ok(true)
 }

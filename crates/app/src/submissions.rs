@@ -12,6 +12,7 @@ use crate::{
     me::Caller,
     notify::{self, News},
 };
+use chorus_domain::recognition::PointEvent;
 use chorus_domain::{
     CampaignId, MediaId, OrgId, Role, SubmissionId, UserId,
     pagination::{Cursor, Limit},
@@ -484,6 +485,15 @@ async fn step_in(
     )
     .await?;
     tell_about_step(tx, app, org, &s, &authors, actor, step, to, &comment, now).await?;
+    let event = match (step, to) {
+        (Step::Submit, _) => Some(PointEvent::ContributionSubmitted),
+        (_, Status::Approved) => Some(PointEvent::ContributionApproved),
+        _ => None,
+    };
+    if let Some(event) = event {
+        let ids: Vec<UserId> = authors.iter().map(|a| a.user_id).collect();
+        crate::recognition::pay_authors(tx, org, &ids, event, id, now).await?;
+    }
     let s = submissions::get(tx, org, id).await?.ok_or(Error::NotFound)?;
     detail(tx, caller, s, authors).await
 }

@@ -13,6 +13,7 @@ use crate::{
     notify::{self, News},
     surveys::Person,
 };
+use chorus_domain::recognition::PointEvent;
 use chorus_domain::{
     Action, CourseId, Denied, DepartmentId, Invalid, LessonId, QuizQuestionId, SurveyId, TrainingRuleId,
     UserId, authorize,
@@ -370,6 +371,10 @@ pub async fn mark_done(app: &App, caller: &Caller, id: CourseId, lesson: LessonI
     }
     store::mark_done(&mut tx, org, id, lesson, me, app.now()).await?;
     let v = view(&mut tx, caller, course).await?;
+    if v.progress.completed {
+        let source = chorus_domain::recognition::source::course(id);
+        crate::recognition::pay(&mut tx, org, me, PointEvent::TrainingCompleted, &source, app.now()).await?;
+    }
     tx.commit().await?;
     Ok(v)
 }
@@ -413,6 +418,10 @@ pub async fn attempt(app: &App, caller: &Caller, id: CourseId, answers: &[i64]) 
     };
     store::insert_attempt(&mut tx, org, &a).await?;
     let v = view(&mut tx, caller, course).await?;
+    if v.progress.completed {
+        let source = chorus_domain::recognition::source::course(id);
+        crate::recognition::pay(&mut tx, org, me, PointEvent::TrainingCompleted, &source, now).await?;
+    }
     audit::record(
         &mut tx,
         org,

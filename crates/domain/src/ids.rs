@@ -96,4 +96,10 @@ typed_id!(
     QuizQuestionId,
     /// A rule that assigns a course where a survey shows a gap.
     TrainingRuleId,
+    /// A public thank-you.
+    ShoutoutId,
+    /// An item of the rewards catalog.
+    RewardId,
+    /// A request to spend points on a reward.
+    RedemptionId,
 );

@@ -18,6 +18,7 @@ pub mod people;
 pub mod policy;
 pub mod publishing;
 pub mod readiness;
+pub mod recognition;
 pub mod role;
 pub mod settings;
 pub mod social_policy;

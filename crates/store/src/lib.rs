@@ -31,6 +31,7 @@ pub mod notifications;
 pub mod policies;
 pub mod posts;
 pub mod readiness;
+pub mod recognition;
 pub mod settings;
 mod shapes;
 pub mod shares;

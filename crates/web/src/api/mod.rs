@@ -8,6 +8,7 @@ mod dto;
 pub(crate) mod enablement;
 mod publish;
 mod readiness;
+mod recognition;
 mod training;
 
 /// The current version of a submission, for a 409 body.
@@ -135,6 +136,20 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(training::list_rules, training::create_rule))
         .routes(routes!(training::delete_rule))
         .routes(routes!(training::apply_rules))
+        .routes(routes!(recognition::list_shoutouts, recognition::post_shoutout))
+        .routes(routes!(recognition::add_reaction))
+        .routes(routes!(recognition::remove_reaction))
+        .routes(routes!(recognition::points))
+        .routes(routes!(recognition::list_rules))
+        .routes(routes!(recognition::set_rule))
+        .routes(routes!(recognition::replay))
+        .routes(routes!(recognition::leaderboard))
+        .routes(routes!(recognition::opt_out))
+        .routes(routes!(recognition::list_rewards, recognition::create_reward))
+        .routes(routes!(recognition::update_reward))
+        .routes(routes!(recognition::redeem))
+        .routes(routes!(recognition::list_redemptions))
+        .routes(routes!(recognition::decide_redemption))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

@@ -12,6 +12,7 @@ mod home;
 mod people;
 mod publish;
 mod readiness;
+mod recognition;
 mod training;
 
 use crate::{AppState, error::PageError, extract::PageUser};
@@ -115,6 +116,18 @@ pub fn routes() -> Router<AppState> {
         .route("/policy/{id}", get(enablement::policy_version))
         .route("/policy/{id}/acknowledge", post(enablement::acknowledge_policy))
         .route("/policy/{id}/acknowledgements", get(enablement::policy_report))
+        .route("/shoutouts", get(recognition::feed).post(recognition::post))
+        .route("/shoutouts/people/{id}", get(recognition::wall))
+        .route("/shoutouts/{id}/react", post(recognition::react))
+        .route("/leaderboard", get(recognition::leaderboard))
+        .route("/leaderboard/opt-out", post(recognition::opt_out))
+        .route("/points", get(recognition::points))
+        .route("/points/rules", post(recognition::save_rules))
+        .route("/points/replay", post(recognition::replay))
+        .route("/rewards", get(recognition::rewards).post(recognition::create_reward))
+        .route("/rewards/{id}", post(recognition::update_reward))
+        .route("/rewards/{id}/redeem", post(recognition::redeem))
+        .route("/rewards/redemptions/{id}/decision", post(recognition::decide))
         .route("/readiness", get(readiness::show).post(readiness::record))
         .route("/readiness/actions", post(readiness::add_action))
         .route("/readiness/actions/{id}", post(readiness::update_action))

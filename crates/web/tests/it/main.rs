@@ -13,5 +13,6 @@ mod pages_contrib;
 mod policy;
 mod publish;
 mod readiness;
+mod recognition;
 mod surveys;
 mod training;
