@@ -187,7 +187,12 @@ pub async fn run(database_url: Option<String>, args: BenchArgs) -> anyhow::Resul
     Ok(())
 }
 
-async fn sign_in(exe: &std::path::Path, db: &str, slug: &str, base: &str) -> anyhow::Result<String> {
+pub(crate) async fn sign_in(
+    exe: &std::path::Path,
+    db: &str,
+    slug: &str,
+    base: &str,
+) -> anyhow::Result<String> {
     // Give the bench user a password the way an operator would: through the invitation link.
     let out = Command::new(exe)
         .args([
@@ -238,7 +243,7 @@ async fn sign_in(exe: &std::path::Path, db: &str, slug: &str, base: &str) -> any
         .context("session cookie")
 }
 
-async fn load(
+pub(crate) async fn load(
     client: &reqwest::Client,
     url: &str,
     header: &(&str, String),

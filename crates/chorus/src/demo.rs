@@ -83,6 +83,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     let seeded = content(app, org.id).await?;
     amplification(app, org.id, seeded).await?;
     enablement(app, org.id).await?;
+    recognition(app, org.id).await?;
     println!(
         "\nDemo company \"Northwind Outdoor\" is ready. Sign in as olivia@northwind.example (owner), \
          sam@northwind.example (social team: /analytics) or marcus@northwind.example (employee: /share), \
@@ -756,5 +757,67 @@ async fn enablement(app: &App, org: OrgId) -> anyhow::Result<()> {
     mentoring::give_feedback(app, &olivia, ids[0], 5, "I finally understand what a good hook is")
         .await
         .map_err(err)?;
+    Ok(())
+}
+
+/// Recognition: thanks on people's walls (with reactions), a rewards catalog with a request
+/// waiting for an admin, and one person who prefers not to be on leaderboards. Points were
+/// already paid by everything seeded before (submissions, approvals, shares, the policy).
+async fn recognition(app: &App, org: OrgId) -> anyhow::Result<()> {
+    use chorus_app::recognition::{self as rec, RewardInput, ShoutoutInput};
+    use chorus_domain::pagination::Limit;
+    let err = |e: chorus_app::Error| anyhow::anyhow!("{e}");
+    let sam = person(app, org, "sam@northwind.example").await?;
+    let tom = person(app, org, "tom@northwind.example").await?;
+    let grace = person(app, org, "grace@northwind.example").await?;
+    let olivia = person(app, org, "olivia@northwind.example").await?;
+    let marcus = person(app, org, "marcus@northwind.example").await?;
+    let aisha = person(app, org, "aisha@northwind.example").await?;
+    let robert = person(app, org, "robert@northwind.example").await?;
+    let thanks = [
+        (&sam, &marcus, "Your trail-crew photos made our best LinkedIn post this month. Thank you!"),
+        (&tom, &marcus, "Nice job on the storm clean-up report: clear, quick and with great pictures."),
+        (&grace, &aisha, "Thank you for mentoring Olivia on social media: she posted her first thread!"),
+        (&olivia, &sam, "Thanks for turning everyone's stories into a calendar we are proud of."),
+        (&marcus, &tom, "Thanks for reviewing my submissions so quickly."),
+    ];
+    let mut first = None;
+    for (from, to, message) in thanks {
+        let input =
+            ShoutoutInput { to: to.actor.user_id, message: message.into(), ..ShoutoutInput::default() };
+        let v = rec::post_shoutout(app, from, input).await.map_err(err)?;
+        first.get_or_insert(v.shoutout.id);
+    }
+    if let Some(id) = first {
+        for (who, reaction) in [(&olivia, "clap"), (&grace, "party"), (&tom, "clap"), (&aisha, "heart")] {
+            rec::react(app, who, id, reaction, true).await.map_err(err)?;
+        }
+    }
+    let catalog = [
+        ("Northwind hoodie", "The team hoodie, in your size.", 40, Some(25)),
+        ("Lunch with the CEO", "An hour with Olivia to talk about anything.", 120, None),
+        ("Extra day off", "One more day of holiday this year.", 400, None),
+        (
+            "Donation to a trail charity",
+            "We give €50 to a trail-maintenance charity of your choice.",
+            80,
+            None,
+        ),
+    ];
+    let mut hoodie = None;
+    for (name, description, cost, stock) in catalog {
+        let input =
+            RewardInput { name: name.into(), description: description.into(), cost, stock, active: true };
+        let r = rec::create_reward(app, &grace, input).await.map_err(err)?;
+        hoodie.get_or_insert(r.id);
+    }
+    // Marcus asks for a hoodie if his points cover it (they do with the demo's content).
+    let balance = rec::points(app, &marcus, None, None, Limit::new(Some(1))).await.map_err(err)?.balance;
+    if let Some(hoodie) = hoodie
+        && balance >= 40
+    {
+        rec::redeem(app, &marcus, hoodie).await.map_err(err)?;
+    }
+    rec::set_opt_out(app, &robert, true).await.map_err(err)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_analytics;
+mod bench_leaderboard;
 mod bench_queue;
 mod bench_redirect;
 mod bench_survey;
@@ -194,6 +195,8 @@ enum BenchKind {
     Analytics(bench_analytics::AnalyticsArgs),
     /// Anonymous survey intake over HTTP from a large organization, then its full report.
     Survey(bench_survey::SurveyArgs),
+    /// The leaderboard page over millions of points-ledger rows.
+    Leaderboard(bench_leaderboard::LeaderboardArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -345,6 +348,9 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 bench_analytics::run(storage.database_url.clone(), args).await
             }
             Some(BenchKind::Survey(args)) => bench_survey::run(storage.database_url.clone(), args).await,
+            Some(BenchKind::Leaderboard(args)) => {
+                bench_leaderboard::run(storage.database_url.clone(), args).await
+            }
         },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Migrate => {

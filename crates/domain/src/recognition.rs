@@ -305,6 +305,17 @@ pub fn all_badges() -> impl Iterator<Item = Badge> {
 pub const REACTIONS: [(&str, &str); 4] =
     [("clap", "👏"), ("party", "🎉"), ("heart", "❤️"), ("raised_hands", "🙌")];
 
+/// What a reaction says in words (next to the emoji, for screens without an emoji font).
+pub fn reaction_label(key: &str) -> &'static str {
+    match key {
+        "clap" => "Applause",
+        "party" => "Celebrate",
+        "heart" => "Love it",
+        "raised_hands" => "Cheers",
+        _ => "",
+    }
+}
+
 pub fn reaction(key: &str) -> Result<&'static str, Invalid> {
     REACTIONS
         .iter()

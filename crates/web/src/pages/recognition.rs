@@ -59,7 +59,7 @@ struct ShoutoutRow {
     message: String,
     item: Option<(String, String)>,
     when: String,
-    reactions: Vec<(&'static str, &'static str, i64, bool)>,
+    reactions: Vec<(&'static str, &'static str, i64, bool, &'static str)>,
 }
 
 fn rows(list: Vec<ShoutoutView>) -> Vec<ShoutoutRow> {
@@ -74,7 +74,13 @@ fn rows(list: Vec<ShoutoutView>) -> Vec<ShoutoutRow> {
                 message: s.message,
                 item: s.submission_id.map(|i| (i.to_string(), s.submission_title.unwrap_or_default())),
                 when: day(s.created_at),
-                reactions: v.reactions.into_iter().map(|r| (r.key, r.emoji, r.count, r.mine)).collect(),
+                reactions: v
+                    .reactions
+                    .into_iter()
+                    .map(|r| {
+                        (r.key, r.emoji, r.count, r.mine, chorus_domain::recognition::reaction_label(r.key))
+                    })
+                    .collect(),
             }
         })
         .collect()

@@ -488,3 +488,122 @@ async fn the_leaderboard_opt_out_hides_the_person() {
         assert_eq!(res.status(), 200, "{path}");
     }
 }
+
+/// The pages work without JavaScript: a shout-out form with a problem comes back with the reason
+/// (not a 500), and the rewards catalog, a request and its decision go through forms.
+#[tokio::test]
+async fn the_recognition_forms_answer_problems_in_words() {
+    let w = setup().await;
+    w.approved("Depot open day").await; // Eve: 25 points
+    let eve = w.t.sign_in("eve@acme.test", PASSWORD).await;
+    let ada = w.t.sign_in("ada@acme.test", PASSWORD).await;
+    let feed = eve.get(w.t.url("/shoutouts")).send().await.expect("GET").text().await.expect("html");
+    let csrf = csrf_of(&feed);
+    let nobody = uuid::Uuid::nil().to_string();
+    for (to, message, expected) in [
+        ("", "Thanks!", "To choose who you are thanking"),
+        (w.sam_id.as_str(), "   ", "Message say what you are thanking them for"),
+        ("not-a-person", "Thanks!", "To choose who you are thanking"),
+        (nobody.as_str(), "Thanks!", "To is not a person of this organization"),
+    ] {
+        let res = eve
+            .post(w.t.url("/shoutouts"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("to", to),
+                ("message", message),
+                ("wall", ""),
+                ("submission", ""),
+            ])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(res.status(), 422, "{to:?} {message:?}");
+        let page = res.text().await.expect("html");
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
+    let res = eve
+        .post(w.t.url("/shoutouts"))
+        .form(&[("csrf", csrf.as_str()), ("to", w.sam_id.as_str()), ("message", "Thanks for the review")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 303);
+    let res = eve
+        .post(w.t.url("/shoutouts"))
+        .form(&[("to", w.sam_id.as_str()), ("message", "No token")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 403, "a form without its CSRF token is refused");
+
+    // Rewards through forms: the admin adds one, Eve asks for it, the admin approves.
+    let page = ada.get(w.t.url("/rewards")).send().await.expect("GET").text().await.expect("html");
+    let csrf_ada = csrf_of(&page);
+    let res = ada
+        .post(w.t.url("/rewards"))
+        .form(&[
+            ("csrf", csrf_ada.as_str()),
+            ("name", "Hoodie"),
+            ("description", "Warm"),
+            ("cost", "ten"),
+            ("stock", ""),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("html").contains("Cost must be a whole number of points"));
+    let res = ada
+        .post(w.t.url("/rewards"))
+        .form(&[
+            ("csrf", csrf_ada.as_str()),
+            ("name", "Hoodie"),
+            ("description", "Warm"),
+            ("cost", "20"),
+            ("stock", "3"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 303);
+    let (_, catalog) = w.get(&w.eve, "/api/v1/rewards").await;
+    let hoodie = catalog["items"][0]["id"].as_str().expect("hoodie").to_owned();
+    let page = eve.get(w.t.url("/rewards")).send().await.expect("GET").text().await.expect("html");
+    assert!(page.contains("Hoodie") && page.contains("3 left"), "{page}");
+    let res = eve
+        .post(w.t.url(&format!("/rewards/{hoodie}/redeem")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 303);
+    let res = eve
+        .post(w.t.url(&format!("/rewards/{hoodie}/redeem")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 422, "5 points left do not cover a second one");
+    assert!(res.text().await.expect("html").contains("costs 20 points and you have 5"));
+    let page = ada.get(w.t.url("/rewards")).send().await.expect("GET").text().await.expect("html");
+    assert!(page.contains("Person eve@acme.test") && page.contains("Reject and refund"));
+    let (_, all) = w.get(&w.ada, "/api/v1/rewards/redemptions?all=true").await;
+    let request = all["items"][0]["id"].as_str().expect("request").to_owned();
+    let res = ada
+        .post(w.t.url(&format!("/rewards/redemptions/{request}/decision")))
+        .form(&[("csrf", csrf_ada.as_str()), ("decision", "approve"), ("note", "Enjoy")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 303);
+    let (_, mine) = w.get(&w.eve, "/api/v1/rewards/redemptions").await;
+    assert_eq!(mine["items"][0]["status"], "approved");
+    let res = eve
+        .post(w.t.url("/rewards"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Mine"), ("cost", "1")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 403, "employees do not keep the catalog");
+}
