@@ -6,6 +6,7 @@ pub(crate) mod analytics;
 mod contrib;
 mod dto;
 pub(crate) mod enablement;
+pub(crate) mod feeds;
 mod publish;
 mod readiness;
 mod training;
@@ -135,6 +136,13 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(training::list_rules, training::create_rule))
         .routes(routes!(training::delete_rule))
         .routes(routes!(training::apply_rules))
+        .routes(routes!(feeds::list_feeds, feeds::create_feed))
+        .routes(routes!(feeds::get_feed, feeds::update_feed, feeds::delete_feed))
+        .routes(routes!(feeds::poll_feed))
+        .routes(routes!(feeds::list_curation))
+        .routes(routes!(feeds::get_curation_item))
+        .routes(routes!(feeds::make_submission))
+        .routes(routes!(feeds::dismiss))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).
