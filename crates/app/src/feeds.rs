@@ -332,10 +332,17 @@ async fn poll(store: &Store, clock: &dyn Clock, fetcher: &FeedFetcher, job: Poll
     };
     let now = clock.now();
     let mut tx = store.tx().await?;
-    let source = Source { feed_id: feed.id, department_id: feed.department_id, title: feed.display_name() };
     let record = match outcome {
         Outcome::NotModified(v) => success(&feed, v, None, 0, now),
         Outcome::Read { validators, title, items } => {
+            // The name items credit: the given one, else the title just read (the first poll of
+            // a feed added without a name), else what the feed was called before.
+            let name = if feed.title.is_empty() {
+                title.as_deref().unwrap_or(feed.display_name())
+            } else {
+                feed.title.as_str()
+            };
+            let source = Source { feed_id: feed.id, department_id: feed.department_id, title: name };
             let mut new = 0;
             for item in &items {
                 if store::file_item(&mut tx, job.org, source, item, now).await? {
