@@ -88,11 +88,18 @@ pub async fn dismiss(app: &App, caller: &Caller, id: CurationItemId) -> Result<I
     let mut tx = app.store.tx().await?;
     let item = load(&mut tx, caller, id).await?;
     item.state.may_dismiss().map_err(|m| Error::Conflict(m.to_owned()))?;
-    let d = Decision { from: item.state, to: ItemState::Dismissed, submission_id: None, by: caller.actor.user_id, at: now };
+    let d = Decision {
+        from: item.state,
+        to: ItemState::Dismissed,
+        submission_id: None,
+        by: caller.actor.user_id,
+        at: now,
+    };
     if !store::decide_item(&mut tx, org, id, &d).await? {
         return Err(Error::Conflict("someone decided on this item meanwhile; reload the inbox".into()));
     }
-    audit::record(&mut tx, org, caller, now, Entry::new("curation.dismissed").target("curation_item", id)).await?;
+    audit::record(&mut tx, org, caller, now, Entry::new("curation.dismissed").target("curation_item", id))
+        .await?;
     let item = store::get_item(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(item)
@@ -143,12 +150,27 @@ pub async fn to_submission(app: &App, caller: &Caller, id: CurationItemId, draft
         promoted_from: None,
     };
     chorus_store::submissions::insert(&mut tx, org, &new, now).await?;
-    chorus_store::submissions::insert_revision(&mut tx, org, sid, 1, author, &content, "created from the curation inbox", now)
-        .await?;
+    chorus_store::submissions::insert_revision(
+        &mut tx,
+        org,
+        sid,
+        1,
+        author,
+        &content,
+        "created from the curation inbox",
+        now,
+    )
+    .await?;
     if let Some(link) = &content.link {
         crate::previews::queue(&mut tx, org, sid, link, now).await?;
     }
-    let d = Decision { from: item.state, to: ItemState::Submitted, submission_id: Some(sid), by: Some(author), at: now };
+    let d = Decision {
+        from: item.state,
+        to: ItemState::Submitted,
+        submission_id: Some(sid),
+        by: Some(author),
+        at: now,
+    };
     if !store::decide_item(&mut tx, org, id, &d).await? {
         return Err(Error::Conflict("someone decided on this item meanwhile; reload the inbox".into()));
     }
@@ -167,9 +189,9 @@ pub async fn to_submission(app: &App, caller: &Caller, id: CurationItemId, draft
         org,
         caller,
         now,
-        Entry::new("submission.created")
-            .target("submission", sid)
-            .detail(serde_json::json!({"kind": Kind::Article.as_str(), "title": content.title, "from": "curation"})),
+        Entry::new("submission.created").target("submission", sid).detail(
+            serde_json::json!({"kind": Kind::Article.as_str(), "title": content.title, "from": "curation"}),
+        ),
     )
     .await?;
     tx.commit().await?;

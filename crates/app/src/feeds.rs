@@ -322,7 +322,8 @@ async fn poll(store: &Store, clock: &dyn Clock, fetcher: &FeedFetcher, job: Poll
     let outcome = match fetcher.fetch(&feed.url, &known).await {
         Ok(Fetched::NotModified(v)) => Outcome::NotModified(v),
         Ok(Fetched::Body { bytes, validators, url }) => {
-            let parsed = tokio::task::spawn_blocking(move || chorus_networks::feeds::parse(&bytes, &url)).await?;
+            let parsed =
+                tokio::task::spawn_blocking(move || chorus_networks::feeds::parse(&bytes, &url)).await?;
             match parsed {
                 Ok(p) => Outcome::Read { validators, title: p.title, items: items_of(p.items) },
                 Err(e) => Outcome::Failed { error: e.to_string(), pause: false },
@@ -402,7 +403,7 @@ fn items_of(parsed: Vec<chorus_networks::feeds::ParsedItem>) -> Vec<NewItem> {
                 .as_deref()
                 .and_then(rules::canonical_url)
                 .or_else(|| rules::canonical_url(&p.link))?;
-            seen.insert(canonical.clone()).then(|| NewItem {
+            seen.insert(canonical.clone()).then_some(NewItem {
                 canonical_url: canonical,
                 url: p.link,
                 title: p.title,

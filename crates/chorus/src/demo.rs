@@ -766,10 +766,12 @@ async fn enablement(app: &App, org: OrgId) -> anyhow::Result<()> {
 async fn curation(app: &App, org: OrgId) -> anyhow::Result<()> {
     use chorus_domain::{FeedId, curation::FeedStatus};
     use chorus_store::feeds::{self, Feed, NewItem, PollRecord, Source};
+    type Article = (usize, &'static str, &'static str, &'static str, Option<&'static str>, i64);
     let now = app.now();
     let read_at = now - time::Duration::minutes(20);
     let mut tx = app.store.tx().await?;
-    let engineering = chorus_store::departments::get_by_name(&mut tx, org, "engineering").await?.map(|d| d.id);
+    let engineering =
+        chorus_store::departments::get_by_name(&mut tx, org, "engineering").await?.map(|d| d.id);
     let sam = chorus_store::users::get_by_email(&mut tx, org, "sam@northwind.example").await?.map(|u| u.id);
     let subscriptions = [
         (engineering, "https://trailtech.example/feed.xml", "Trail Tech Weekly"),
@@ -802,32 +804,57 @@ async fn curation(app: &App, org: OrgId) -> anyhow::Result<()> {
         feeds::insert_feed(&mut tx, org, &feed).await?;
         sources.push((feed.id, department_id, title));
     }
-    let articles: [(usize, &str, &str, &str, Option<&str>, i64); 6] = [
-        (0, "https://trailtech.example/2026/gps-collars-for-trail-crews?utm_source=rss",
+    // (feed, link, title, summary, author, days ago)
+    let articles: [Article; 6] = [
+        (
+            0,
+            "https://trailtech.example/2026/gps-collars-for-trail-crews?utm_source=rss",
             "GPS collars for trail crews: what a season of data showed",
             "Three national parks put trackers on maintenance crews. The routes they walked rewrote the repair schedule.",
-            Some("Mina Okoro"), 2),
-        (0, "https://trailtech.example/2026/solar-trail-counters",
+            Some("Mina Okoro"),
+            2,
+        ),
+        (
+            0,
+            "https://trailtech.example/2026/solar-trail-counters",
             "Solar trail counters that survive the winter",
             "A field test of six counters at 2,000 metres: which ones still counted hikers in February.",
-            None, 5),
-        (0, "https://trailtech.example/2026/open-data-for-hut-bookings/",
+            None,
+            5,
+        ),
+        (
+            0,
+            "https://trailtech.example/2026/open-data-for-hut-bookings/",
             "Open data for hut bookings",
             "Why two alpine clubs published their booking data, and what developers built with it in a month.",
-            Some("Jan Vogel"), 8),
-        (1, "https://outdoor-industry.example/news/employee-advocacy-outdoor-brands",
+            Some("Jan Vogel"),
+            8,
+        ),
+        (
+            1,
+            "https://outdoor-industry.example/news/employee-advocacy-outdoor-brands",
             "Outdoor brands bet on their own people on social media",
             "Rangers, guides and shop staff post more than the brand accounts do — and their posts travel further.",
-            None, 1),
-        (1, "https://outdoor-industry.example/news/repair-not-replace",
+            None,
+            1,
+        ),
+        (
+            1,
+            "https://outdoor-industry.example/news/repair-not-replace",
             "Repair, not replace: the new retail pitch",
             "Repair counters are the busiest corner of the shop this autumn.",
-            None, 3),
+            None,
+            3,
+        ),
         // The GPS story again, through the other feed with other tracking parameters: one item.
-        (1, "https://TRAILTECH.example/2026/gps-collars-for-trail-crews/?fbclid=IwAR3demo#top",
+        (
+            1,
+            "https://TRAILTECH.example/2026/gps-collars-for-trail-crews/?fbclid=IwAR3demo#top",
             "GPS collars for trail crews",
             "Syndicated from Trail Tech Weekly.",
-            None, 2),
+            None,
+            2,
+        ),
     ];
     let mut found = [0_i64; 2];
     for (feed, url, title, summary, author, days) in articles {

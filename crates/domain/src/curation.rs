@@ -154,7 +154,8 @@ pub fn feed_url(raw: &str) -> Result<String, Invalid> {
     if s.len() > URL_MAX {
         return Err(bad(&format!("may be at most {URL_MAX} characters")));
     }
-    let url = url::Url::parse(s).map_err(|_| bad("must be a full web address, like https://example.com/feed.xml"))?;
+    let url = url::Url::parse(s)
+        .map_err(|_| bad("must be a full web address, like https://example.com/feed.xml"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("must start with http:// or https://"));
     }
@@ -252,8 +253,10 @@ pub fn canonical_url(raw: &str) -> Option<String> {
         pairs.dedup();
         if !pairs.is_empty() {
             out.push('?');
-            let joined: Vec<String> =
-                pairs.iter().map(|(k, v)| if v.is_empty() { (*k).to_owned() } else { format!("{k}={v}") }).collect();
+            let joined: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| if v.is_empty() { (*k).to_owned() } else { format!("{k}={v}") })
+                .collect();
             out.push_str(&joined.join("&"));
         }
     }
@@ -295,23 +298,41 @@ mod tests {
     #[test]
     fn canonical_urls_drop_tracking_fragments_default_ports_and_trailing_slashes() {
         let c = |s: &str| canonical_url(s);
-        assert_eq!(c("HTTPS://News.Example.COM:443/a/b/?utm_source=x&b=2&a=1#top").as_deref(),
-            Some("https://news.example.com/a/b?a=1&b=2"));
+        assert_eq!(
+            c("HTTPS://News.Example.COM:443/a/b/?utm_source=x&b=2&a=1#top").as_deref(),
+            Some("https://news.example.com/a/b?a=1&b=2")
+        );
         assert_eq!(c("http://example.com:80/").as_deref(), Some("http://example.com"));
         assert_eq!(c("http://example.com:8080/x/").as_deref(), Some("http://example.com:8080/x"));
-        assert_eq!(c("https://example.com/p?fbclid=abc&GCLID=1&UTM_Medium=m").as_deref(), Some("https://example.com/p"));
+        assert_eq!(
+            c("https://example.com/p?fbclid=abc&GCLID=1&UTM_Medium=m").as_deref(),
+            Some("https://example.com/p")
+        );
         // The same article reached two ways is one canonical URL.
-        assert_eq!(c("https://example.com/post?id=7&utm_campaign=rss"), c("https://EXAMPLE.com/post/?id=7#comments"));
+        assert_eq!(
+            c("https://example.com/post?id=7&utm_campaign=rss"),
+            c("https://EXAMPLE.com/post/?id=7#comments")
+        );
         // Other parameters are kept, sorted, with their encoding.
-        assert_eq!(c("https://example.com/s?q=a%20b&page=2").as_deref(), Some("https://example.com/s?page=2&q=a%20b"));
+        assert_eq!(
+            c("https://example.com/s?q=a%20b&page=2").as_deref(),
+            Some("https://example.com/s?page=2&q=a%20b")
+        );
         // Case in the path matters to servers and is kept.
         assert_ne!(c("https://example.com/Post"), c("https://example.com/post"));
     }
 
     #[test]
     fn only_absolute_web_urls_have_a_canonical_form() {
-        for bad in ["", "not a url", "/relative", "ftp://example.com/x", "javascript:alert(1)",
-            "https://user:pw@example.com/", "mailto:a@example.com"] {
+        for bad in [
+            "",
+            "not a url",
+            "/relative",
+            "ftp://example.com/x",
+            "javascript:alert(1)",
+            "https://user:pw@example.com/",
+            "mailto:a@example.com",
+        ] {
             assert_eq!(canonical_url(bad), None, "{bad}");
         }
         let long = format!("https://example.com/{}", "a".repeat(URL_MAX));
@@ -333,7 +354,10 @@ mod tests {
 
     #[test]
     fn feed_urls_and_titles() {
-        assert_eq!(feed_url(" https://example.com/feed.xml#x ").as_deref(), Ok("https://example.com/feed.xml"));
+        assert_eq!(
+            feed_url(" https://example.com/feed.xml#x ").as_deref(),
+            Ok("https://example.com/feed.xml")
+        );
         for bad in ["", "example.com/feed", "file:///etc/passwd", "https://u:p@example.com/f", "http://"] {
             assert!(feed_url(bad).is_err(), "{bad}");
         }
@@ -382,6 +406,9 @@ mod tests {
     fn the_submission_body_quotes_and_credits() {
         let b = submission_body("First line.\nSecond line.", "Tech Weekly", Some("Ada"), "https://e.com/a");
         assert_eq!(b, "> First line.\n> Second line.\n\nSource: Tech Weekly (by Ada) — https://e.com/a");
-        assert_eq!(submission_body("", "", None, "https://e.com/a"), "Source: an article we follow — https://e.com/a");
+        assert_eq!(
+            submission_body("", "", None, "https://e.com/a"),
+            "Source: an article we follow — https://e.com/a"
+        );
     }
 }

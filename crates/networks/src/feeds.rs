@@ -57,7 +57,9 @@ impl Default for FeedPolicy {
 impl FeedPolicy {
     fn host_allowed(&self, host: &str) -> bool {
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        self.allow_hosts.iter().any(|h| h.trim_start_matches('[').trim_end_matches(']').eq_ignore_ascii_case(host))
+        self.allow_hosts
+            .iter()
+            .any(|h| h.trim_start_matches('[').trim_end_matches(']').eq_ignore_ascii_case(host))
     }
 
     /// The guard's check of one URL (the first or a redirect hop).
@@ -90,7 +92,9 @@ pub enum Fetched {
 /// Why a feed could not be fetched, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
-    #[error("the address is not usable: only http and https addresses with a host and without a password are read")]
+    #[error(
+        "the address is not usable: only http and https addresses with a host and without a password are read"
+    )]
     InvalidUrl,
     #[error("refused: the address (or a redirect) points to a private or internal network address")]
     Forbidden,
@@ -191,7 +195,8 @@ impl FeedFetcher {
                 return Err(FetchError::TooManyRedirects);
             }
             redirects += 1;
-            let next = url.join(String::from_utf8_lossy(location).trim()).map_err(|_| FetchError::InvalidUrl)?;
+            let next =
+                url.join(String::from_utf8_lossy(location).trim()).map_err(|_| FetchError::InvalidUrl)?;
             self.policy.check(&next)?;
             url = next;
         };
@@ -299,7 +304,8 @@ pub fn parse(bytes: &[u8], base: &str) -> Result<ParsedFeed, ParseError> {
         .parse(text.as_bytes())
         .map_err(|e| ParseError(describe(&e)))?;
     let base = Url::parse(base).ok();
-    let title = feed.title.as_ref().map(|t| plain_text(&t.content, MAX_TITLE_CHARS)).filter(|t| !t.is_empty());
+    let title =
+        feed.title.as_ref().map(|t| plain_text(&t.content, MAX_TITLE_CHARS)).filter(|t| !t.is_empty());
     let mut items = Vec::new();
     for entry in feed.entries.into_iter().take(MAX_ITEMS) {
         let absolute = |href: &str| -> Option<String> {
@@ -389,7 +395,9 @@ pub fn to_utf8(bytes: &[u8]) -> Cow<'_, str> {
     } else {
         let declared = declared_encoding(bytes)
             .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
-            .filter(|e| *e != encoding_rs::UTF_8 && *e != encoding_rs::UTF_16LE && *e != encoding_rs::UTF_16BE);
+            .filter(|e| {
+                *e != encoding_rs::UTF_8 && *e != encoding_rs::UTF_16LE && *e != encoding_rs::UTF_16BE
+            });
         let encoding = declared.unwrap_or(encoding_rs::WINDOWS_1252);
         let (text, _) = encoding.decode_without_bom_handling(bytes);
         text
@@ -459,14 +467,18 @@ fn strip_tags(raw: &str) -> Cow<'_, str> {
     while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
-        let starts_tag = after.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
+        let starts_tag =
+            after.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
         let end = if starts_tag { after.find('>') } else { None };
         match end {
             Some(end) => {
                 let tag = &after[..end];
                 out.push(' ');
-                let name: String =
-                    tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+                let name: String = tag
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
                 rest = &after[end + 1..];
                 if name == "script" || name == "style" {
                     // Skip to the matching end tag (or the end of the text).

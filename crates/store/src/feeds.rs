@@ -144,7 +144,8 @@ pub async fn insert_feed(db: &mut impl Db, org: OrgId, f: &Feed) -> Result<()> {
 
 pub async fn get_feed(db: &mut impl Db, org: OrgId, id: FeedId) -> Result<Option<Feed>> {
     const SQL: &str = feed_sql!("where f.org_id = $1 and f.id = $2");
-    let row: Option<FeedRow> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
+    let row: Option<FeedRow> =
+        run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
     Ok(row.map(Into::into))
 }
 
@@ -195,7 +196,8 @@ pub async fn update_feed(
 /// Removes a feed. Its inbox items stay (their department stays recorded on their sources).
 pub async fn delete_feed(db: &mut impl Db, org: OrgId, id: FeedId) -> Result<bool> {
     const SQL: &str = "delete from feeds where org_id = $1 and id = $2";
-    let n = run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    let n =
+        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -443,7 +445,8 @@ macro_rules! item_sql {
 
 pub async fn get_item(db: &mut impl Db, org: OrgId, id: CurationItemId) -> Result<Option<Item>> {
     const SQL: &str = item_sql!("where i.org_id = $1 and i.id = $2");
-    let row: Option<ItemRow> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
+    let row: Option<ItemRow> =
+        run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
     Ok(row.map(Into::into))
 }
 
@@ -490,7 +493,9 @@ pub async fn list_items(
     let n = i64::from(limit) + 1;
     let st = state.as_str();
     let rows: Vec<ItemRow> = match (inbox, before) {
-        (Inbox::All, None) => run!(db, |c| sqlx::query_as(ALL).bind(org.0).bind(st).bind(n).fetch_all(c).await)?,
+        (Inbox::All, None) => {
+            run!(db, |c| sqlx::query_as(ALL).bind(org.0).bind(st).bind(n).fetch_all(c).await)?
+        }
         (Inbox::All, Some(b)) => {
             run!(db, |c| sqlx::query_as(ALL_AFTER).bind(org.0).bind(st).bind(n).bind(b.0).fetch_all(c).await)?
         }

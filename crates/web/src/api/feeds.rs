@@ -167,7 +167,9 @@ pub async fn update_feed(
 ) -> Result<Json<FeedDto>, ApiError> {
     let paused = match b.status.as_deref() {
         None => None,
-        Some(st) => Some(chorus_domain::curation::FeedStatus::parse(st)? == chorus_domain::curation::FeedStatus::Paused),
+        Some(st) => Some(
+            chorus_domain::curation::FeedStatus::parse(st)? == chorus_domain::curation::FeedStatus::Paused,
+        ),
     };
     let changes = FeedChanges { title: b.title, paused, interval_minutes: b.interval_minutes };
     Ok(Json(feed_dto(feeds::update(&s.app, &me.caller, FeedId::from(id), changes).await?)))
@@ -341,8 +343,9 @@ pub async fn make_submission(
     let options: MakeSubmission = if body.iter().all(u8::is_ascii_whitespace) {
         MakeSubmission::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::from(chorus_app::Error::BadRequest(format!("the body is not valid JSON: {e}"))))?
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::from(chorus_app::Error::BadRequest(format!("the body is not valid JSON: {e}")))
+        })?
     };
     let c = curation::to_submission(&s.app, &me.caller, CurationItemId::from(id), options.draft).await?;
     let sub = &c.submission.submission;

@@ -163,7 +163,8 @@ pub async fn add_feed(
         Ok(_) => Ok(Redirect::to("/feeds?notice=feed_added").into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, feeds_page(&s, &user, errors, draft, None).await?).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, feeds_page(&s, &user, errors, draft, None).await?)
+                .into_response())
         }
     }
 }
@@ -186,12 +187,16 @@ pub async fn feed_action(
     let caller = &user.me.caller;
     let result = match f.action.as_str() {
         "poll" => feeds::poll_now(&s.app, caller, id).await.map(|_| "poll_queued"),
-        "pause" => feeds::update(&s.app, caller, id, FeedChanges { paused: Some(true), ..Default::default() })
-            .await
-            .map(|_| "saved"),
-        "resume" => feeds::update(&s.app, caller, id, FeedChanges { paused: Some(false), ..Default::default() })
-            .await
-            .map(|_| "saved"),
+        "pause" => {
+            feeds::update(&s.app, caller, id, FeedChanges { paused: Some(true), ..Default::default() })
+                .await
+                .map(|_| "saved")
+        }
+        "resume" => {
+            feeds::update(&s.app, caller, id, FeedChanges { paused: Some(false), ..Default::default() })
+                .await
+                .map(|_| "saved")
+        }
         "remove" => feeds::remove(&s.app, caller, id).await.map(|()| "feed_removed"),
         _ => Err(Invalid::new("action", "must be poll, pause, resume or remove").into()),
     };
@@ -199,7 +204,10 @@ pub async fn feed_action(
         Ok(notice) => Ok(Redirect::to(&format!("/feeds?notice={notice}")).into_response()),
         Err(e) => {
             let errors = form_errors(e)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, feeds_page(&s, &user, errors, FeedDraft::default(), None).await?)
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                feeds_page(&s, &user, errors, FeedDraft::default(), None).await?,
+            )
                 .into_response())
         }
     }
@@ -347,7 +355,8 @@ pub async fn dismiss(
 }
 
 async fn inbox_problem(s: &AppState, user: &PageUser, e: Error) -> Result<Response, PageError> {
-    let status = if matches!(e, Error::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status =
+        if matches!(e, Error::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
     let errors = form_errors(e)?;
     let q = InboxQuery { notice: None, state: None, after: None };
     Ok((status, inbox_page(s, user, &q, errors).await?).into_response())

@@ -27,7 +27,11 @@ const PASSWORD: &str = "correct horse battery staple";
 #[derive(Clone)]
 enum Served {
     /// A feed file, with an ETag and Last-Modified; answers 304 to matching validators.
-    Feed { body: Vec<u8>, etag: &'static str, content_type: &'static str },
+    Feed {
+        body: Vec<u8>,
+        etag: &'static str,
+        content_type: &'static str,
+    },
     Status(u16),
     Redirect(String),
 }
@@ -89,7 +93,9 @@ impl Site {
 }
 
 async fn serve(State(state): State<Arc<Mutex<SiteState>>>, req: Request) -> Response {
-    let header = |h: &HeaderMap, name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |h: &HeaderMap, name: header::HeaderName| {
+        h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    };
     let path = req.uri().path().to_owned();
     let h = req.headers();
     let seen = Seen {
@@ -105,7 +111,9 @@ async fn serve(State(state): State<Arc<Mutex<SiteState>>>, req: Request) -> Resp
     };
     match served {
         None => StatusCode::NOT_FOUND.into_response(),
-        Some(Served::Status(code)) => StatusCode::from_u16(code).unwrap_or(StatusCode::IM_A_TEAPOT).into_response(),
+        Some(Served::Status(code)) => {
+            StatusCode::from_u16(code).unwrap_or(StatusCode::IM_A_TEAPOT).into_response()
+        }
         Some(Served::Redirect(to)) => {
             let mut res = StatusCode::FOUND.into_response();
             res.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&to).expect("location"));
@@ -196,7 +204,13 @@ struct World {
 }
 
 impl World {
-    async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
@@ -235,7 +249,8 @@ impl World {
     }
 
     async fn feed(&self, id: &Value) -> Value {
-        let (status, f) = self.get(&self.social, &format!("/api/v1/feeds/{}", id.as_str().expect("id"))).await;
+        let (status, f) =
+            self.get(&self.social, &format!("/api/v1/feeds/{}", id.as_str().expect("id"))).await;
         assert_eq!(status, 200, "{f}");
         f
     }
@@ -281,7 +296,8 @@ async fn world() -> World {
 }
 
 fn titles(items: &[Value]) -> Vec<String> {
-    let mut t: Vec<String> = items.iter().map(|i| i["title"].as_str().unwrap_or_default().to_owned()).collect();
+    let mut t: Vec<String> =
+        items.iter().map(|i| i["title"].as_str().unwrap_or_default().to_owned()).collect();
     t.sort();
     t
 }
@@ -401,12 +417,18 @@ async fn failures_back_off_doubling_and_a_success_resets_it() {
     assert_eq!(f["failures"], 1);
     assert_eq!(f["last_error"], "the site answered with HTTP status 503");
     let next = |f: &Value| {
-        time::OffsetDateTime::parse(f["next_poll_at"].as_str().expect("next"), &time::format_description::well_known::Rfc3339)
-            .expect("time")
+        time::OffsetDateTime::parse(
+            f["next_poll_at"].as_str().expect("next"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("time")
     };
     let polled = |f: &Value| {
-        time::OffsetDateTime::parse(f["last_polled_at"].as_str().expect("polled"), &time::format_description::well_known::Rfc3339)
-            .expect("time")
+        time::OffsetDateTime::parse(
+            f["last_polled_at"].as_str().expect("polled"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("time")
     };
     assert_eq!(next(&f) - polled(&f), time::Duration::minutes(120), "twice the hourly interval");
     // An hour later it is not retried yet.
@@ -512,21 +534,25 @@ async fn hostile_and_broken_feeds_never_crash_hang_or_lose_items() {
     w.site.feed("/news.xml", MALFORMED, "n2");
     w.later(61).await;
     let f = w.feed(&news["id"]).await;
-    assert!(f["last_error"].as_str().unwrap_or_default().starts_with("the address did not return a readable RSS or Atom feed"), "{f}");
+    assert!(
+        f["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("the address did not return a readable RSS or Atom feed"),
+        "{f}"
+    );
     assert_eq!(f["failures"], 1);
     assert_eq!(w.inbox(&w.social, "new").await.len(), 4);
 
     // Latin-1 bytes declared UTF-8, and UTF-8 bytes declared ISO-8859-1: both read right.
-    let mut latin = format!(
+    let latin_doc = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Caf\u{e9}s</title>\
-         <item><title>Caf"
-    )
-    .into_bytes();
-    latin.truncate(latin.len()); // the channel title above is UTF-8; the item title is Latin-1:
-    latin.extend_from_slice(&[0xe9]);
-    latin.extend_from_slice(format!(" cr\u{e8}me</title><link>{}/articles/latin</link></item></channel></rss>", w.site.base).as_bytes());
-    // Make the whole document Latin-1 (one encoding per file, as real servers get it wrong).
-    let latin: Vec<u8> = String::from_utf8_lossy(&latin).chars().map(|c| if c == '\u{fffd}' { 0xe9 } else { c as u32 as u8 }).collect();
+         <item><title>Caf\u{e9} cr\u{e8}me</title><link>{}/articles/latin</link></item></channel></rss>",
+        w.site.base
+    );
+    // The whole document in Latin-1 bytes (every character here is below 256).
+    let latin: Vec<u8> = latin_doc.chars().map(|c| u8::try_from(u32::from(c)).expect("latin-1")).collect();
+    assert!(std::str::from_utf8(&latin).is_err(), "not UTF-8, whatever it declares");
     w.site.bytes("/latin.xml", latin, "lat");
     w.add_feed(&w.social, &w.site.url("/latin.xml"), None).await;
     let utf8 = format!(
@@ -571,7 +597,8 @@ async fn the_upkeep_claims_each_due_feed_once_even_with_two_workers() {
         w.add_feed(&w.social, &w.site.url(&format!("/f{i}.xml")), None).await;
     }
     w.t.clock.advance(time::Duration::minutes(61));
-    let (a, b) = tokio::join!(chorus_app::feeds::schedule_due(&w.t.app), chorus_app::feeds::schedule_due(&w.t.app));
+    let (a, b) =
+        tokio::join!(chorus_app::feeds::schedule_due(&w.t.app), chorus_app::feeds::schedule_due(&w.t.app));
     assert_eq!(a.expect("a") + b.expect("b"), 3, "three feeds, three polls");
     w.t.run_jobs().await;
     for i in 0..3 {
@@ -611,7 +638,13 @@ async fn leads_keep_their_departments_feeds_employees_none_and_organizations_are
     let (status, _) = w.post(&w.sales_lead, &format!("/api/v1/curation/{item}/dismiss"), json!({})).await;
     assert_eq!(status, 403);
     let marketing = w.dept("Marketing").await;
-    let (status, p) = w.post(&w.sales_lead, "/api/v1/feeds", json!({"url": "https://example.com/f", "department_id": marketing})).await;
+    let (status, p) = w
+        .post(
+            &w.sales_lead,
+            "/api/v1/feeds",
+            json!({"url": "https://example.com/f", "department_id": marketing}),
+        )
+        .await;
     assert_eq!(status, 403, "{p}");
     let (status, p) = w.post(&w.lead, "/api/v1/feeds", json!({"url": "https://example.com/f"})).await;
     assert_eq!(status, 403, "organization-wide feeds are the team's: {p}");
@@ -624,7 +657,9 @@ async fn leads_keep_their_departments_feeds_employees_none_and_organizations_are
     let (status, _) = w.send(reqwest::Method::DELETE, &w.other, &format!("/api/v1/feeds/{fid}"), None).await;
     assert_eq!(status, 404);
     assert!(w.inbox(&w.other, "new").await.is_empty());
-    let (status, p) = w.post(&w.other, "/api/v1/feeds", json!({"url": "https://example.com/f", "department_id": marketing})).await;
+    let (status, p) = w
+        .post(&w.other, "/api/v1/feeds", json!({"url": "https://example.com/f", "department_id": marketing}))
+        .await;
     assert_eq!(status, 422, "another organization's department: {p}");
 
     // The lead dismisses; the team sees who did.
@@ -635,12 +670,20 @@ async fn leads_keep_their_departments_feeds_employees_none_and_organizations_are
     assert_eq!(status, 409);
     assert_eq!(w.inbox(&w.social, "dismissed").await.len(), 1);
     // A dismissed item can still become a draft, kept to adapt.
-    let (status, made) = w.post(&w.social, &format!("/api/v1/curation/{item}/submission"), json!({"draft": true})).await;
+    let (status, made) =
+        w.post(&w.social, &format!("/api/v1/curation/{item}/submission"), json!({"draft": true})).await;
     assert_eq!(status, 201, "{made}");
     assert_eq!(made["submission"]["status"], "draft");
 
     // Pause, rename, remove.
-    let (status, f) = w.send(reqwest::Method::PATCH, &w.lead, &format!("/api/v1/feeds/{fid}"), Some(json!({"status": "paused", "title": "MWD"}))).await;
+    let (status, f) = w
+        .send(
+            reqwest::Method::PATCH,
+            &w.lead,
+            &format!("/api/v1/feeds/{fid}"),
+            Some(json!({"status": "paused", "title": "MWD"})),
+        )
+        .await;
     assert_eq!(status, 200, "{f}");
     assert_eq!((f["status"].as_str(), f["name"].as_str()), (Some("paused"), Some("MWD")));
     let (status, _) = w.post(&w.lead, &format!("/api/v1/feeds/{fid}/poll"), json!({})).await;
@@ -661,7 +704,11 @@ async fn bad_input_gets_a_reason_never_a_500() {
         (json!({"url": "ftp://example.com/feed"}), 422, "http"),
         (json!({"url": ""}), 422, "required"),
         (json!({"url": "https://example.com/f", "interval_minutes": 5}), 422, "between 15"),
-        (json!({"url": "https://example.com/f", "department_id": "018f0000-0000-7000-8000-000000000000"}), 422, "department"),
+        (
+            json!({"url": "https://example.com/f", "department_id": "018f0000-0000-7000-8000-000000000000"}),
+            422,
+            "department",
+        ),
         (json!({"url": "https://example.com/f", "title": "x".repeat(201)}), 422, "at most 200"),
         (json!({"url": "https://example.com/f", "colour": "red"}), 422, ""),
     ];
@@ -670,8 +717,15 @@ async fn bad_input_gets_a_reason_never_a_500() {
         assert_eq!(status, want, "{body}: {p}");
         assert!(p["detail"].as_str().unwrap_or_default().contains(reason), "{body}: {p}");
     }
-    let res = w.api.post(w.t.url("/api/v1/feeds")).bearer_auth(&w.social).header("content-type", "application/json")
-        .body("{not json").send().await.expect("send");
+    let res = w
+        .api
+        .post(w.t.url("/api/v1/feeds"))
+        .bearer_auth(&w.social)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status().as_u16(), 400);
     // A duplicate subscription.
     let (status, _) = w.post(&w.social, "/api/v1/feeds", json!({"url": "https://example.com/f"})).await;
@@ -688,13 +742,33 @@ async fn bad_input_gets_a_reason_never_a_500() {
         let (status, p) = w.get(&w.social, path).await;
         assert_eq!(status, want, "{path}: {p}");
     }
-    let (status, p) = w.post(&w.social, "/api/v1/curation/018f0000-0000-7000-8000-000000000000/submission", json!({"draft": "yes"})).await;
+    let (status, p) = w
+        .post(
+            &w.social,
+            "/api/v1/curation/018f0000-0000-7000-8000-000000000000/submission",
+            json!({"draft": "yes"}),
+        )
+        .await;
     assert_eq!(status, 400, "{p}");
-    let (status, p) = w.send(reqwest::Method::PATCH, &w.social, "/api/v1/feeds/018f0000-0000-7000-8000-000000000000", Some(json!({"status": "sleeping"}))).await;
+    let (status, p) = w
+        .send(
+            reqwest::Method::PATCH,
+            &w.social,
+            "/api/v1/feeds/018f0000-0000-7000-8000-000000000000",
+            Some(json!({"status": "sleeping"})),
+        )
+        .await;
     assert_eq!(status, 422, "{p}");
     // The contract paths are in the OpenAPI document.
     let (_, doc) = w.get(&w.social, "/api/v1/openapi.json").await;
-    for path in ["/feeds", "/feeds/{id}", "/feeds/{id}/poll", "/curation", "/curation/{id}/submission", "/curation/{id}/dismiss"] {
+    for path in [
+        "/feeds",
+        "/feeds/{id}",
+        "/feeds/{id}/poll",
+        "/curation",
+        "/curation/{id}/submission",
+        "/curation/{id}/dismiss",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} missing from OpenAPI");
     }
 }
@@ -709,13 +783,23 @@ async fn the_pages_work_without_javascript() {
     let csrf = csrf_of(&page);
     let marketing = w.dept("Marketing").await;
     // Bad input comes back with the reason, as a page.
-    let res = browser.post(w.t.url("/feeds")).form(&[("csrf", csrf.as_str()), ("url", "nope"), ("department_id", marketing.as_str())])
-        .send().await.expect("post");
+    let res = browser
+        .post(w.t.url("/feeds"))
+        .form(&[("csrf", csrf.as_str()), ("url", "nope"), ("department_id", marketing.as_str())])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(res.status().as_u16(), 422);
     assert!(res.text().await.expect("html").contains("full web address"));
     let res = browser
         .post(w.t.url("/feeds"))
-        .form(&[("csrf", csrf.as_str()), ("url", w.site.url("/rss.xml").as_str()), ("department_id", marketing.as_str()), ("title", ""), ("interval_minutes", "")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("url", w.site.url("/rss.xml").as_str()),
+            ("department_id", marketing.as_str()),
+            ("title", ""),
+            ("interval_minutes", ""),
+        ])
         .send()
         .await
         .expect("post");
@@ -727,23 +811,56 @@ async fn the_pages_work_without_javascript() {
     let inbox = browser.get(w.t.url("/curation")).send().await.expect("inbox").text().await.expect("html");
     assert!(inbox.contains("Five ways to brief your experts"));
     let items = w.inbox(&w.lead, "new").await;
-    let brief = items.iter().find(|i| i["title"] == "Five ways to brief your experts").expect("item")["id"].as_str().expect("id").to_owned();
-    let other = items.iter().find(|i| i["title"] == "Why LinkedIn rewards comments").expect("item")["id"].as_str().expect("id").to_owned();
+    let brief = items.iter().find(|i| i["title"] == "Five ways to brief your experts").expect("item")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let other = items.iter().find(|i| i["title"] == "Why LinkedIn rewards comments").expect("item")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let csrf = csrf_of(&inbox);
-    let res = browser.post(w.t.url(&format!("/curation/{other}/dismiss"))).form(&[("csrf", csrf.as_str())]).send().await.expect("dismiss");
+    let res = browser
+        .post(w.t.url(&format!("/curation/{other}/dismiss")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("dismiss");
     assert_eq!(res.status().as_u16(), 303);
-    let res = browser.post(w.t.url(&format!("/curation/{brief}/submission"))).form(&[("csrf", csrf.as_str()), ("mode", "submit")]).send().await.expect("submit");
+    let res = browser
+        .post(w.t.url(&format!("/curation/{brief}/submission")))
+        .form(&[("csrf", csrf.as_str()), ("mode", "submit")])
+        .send()
+        .await
+        .expect("submit");
     assert_eq!(res.status().as_u16(), 303);
     let location = res.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
     assert!(location.starts_with("/submissions/"), "{location}");
     // Without the CSRF token nothing happens.
-    let res = browser.post(w.t.url(&format!("/curation/{brief}/dismiss"))).form(&[("mode", "x")]).send().await.expect("post");
+    let res = browser
+        .post(w.t.url(&format!("/curation/{brief}/dismiss")))
+        .form(&[("mode", "x")])
+        .send()
+        .await
+        .expect("post");
     assert!(res.status().is_client_error());
     // The same item again: a readable conflict, not an error page.
-    let res = browser.post(w.t.url(&format!("/curation/{brief}/submission"))).form(&[("csrf", csrf.as_str())]).send().await.expect("again");
+    let res = browser
+        .post(w.t.url(&format!("/curation/{brief}/submission")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("again");
     assert_eq!(res.status().as_u16(), 409);
     assert!(res.text().await.expect("html").contains("already turned into a submission"));
-    let inbox = browser.get(w.t.url("/curation?state=submitted")).send().await.expect("inbox").text().await.expect("html");
+    let inbox = browser
+        .get(w.t.url("/curation?state=submitted"))
+        .send()
+        .await
+        .expect("inbox")
+        .text()
+        .await
+        .expect("html");
     assert!(inbox.contains("Five ways to brief your experts"));
     // Employees have no Curation entry and no inbox.
     let emp = w.t.sign_in("emp@acme.test", PASSWORD).await;
