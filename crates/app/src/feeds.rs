@@ -333,6 +333,10 @@ async fn poll(store: &Store, clock: &dyn Clock, fetcher: &FeedFetcher, job: Poll
     };
     let now = clock.now();
     let mut tx = store.tx().await?;
+    if store::get_feed(&mut tx, job.org, job.feed).await?.is_none() {
+        // Removed while it was being read: what it brought goes nowhere.
+        return Ok(());
+    }
     let record = match outcome {
         Outcome::NotModified(v) => success(&feed, v, None, 0, now),
         Outcome::Read { validators, title, items } => {
