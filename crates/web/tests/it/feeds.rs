@@ -873,7 +873,9 @@ async fn the_pages_work_without_javascript() {
 async fn the_inbox_pages_through_every_item_once_for_the_team_and_for_leads() {
     let w = world().await;
     let items: String = (0..7)
-        .map(|i| format!("<item><title>Story {i}</title><link>{}/articles/story-{i}</link></item>", w.site.base))
+        .map(|i| {
+            format!("<item><title>Story {i}</title><link>{}/articles/story-{i}</link></item>", w.site.base)
+        })
         .collect();
     let doc = format!("<rss version=\"2.0\"><channel><title>Many</title>{items}</channel></rss>");
     w.site.bytes("/many.xml", doc.into_bytes(), "m");
