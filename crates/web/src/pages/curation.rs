@@ -349,7 +349,7 @@ pub async fn dismiss(
     PageForm(_f): PageForm<ItemForm>,
 ) -> Result<Response, PageError> {
     match curation::dismiss(&s.app, &user.me.caller, CurationItemId::from(id)).await {
-        Ok(_) => Ok(Redirect::to("/curation?notice=dismissed").into_response()),
+        Ok(_) => Ok(Redirect::to("/curation?notice=item_dismissed").into_response()),
         Err(e) => inbox_problem(&s, &user, e).await,
     }
 }

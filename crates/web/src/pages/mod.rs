@@ -259,7 +259,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "feed_added" => "Feed added. Its first articles arrive in the curation inbox in a moment.",
         "feed_removed" => "Feed removed. The articles it brought stay in the inbox.",
         "poll_queued" => "The feed is being read now.",
-        "dismissed" => "Dismissed.",
+        "item_dismissed" => "Dismissed. It stays under “Dismissed” in case minds change.",
         _ => return None,
     })
 }
