@@ -8,9 +8,11 @@ pub mod amplify;
 pub mod analytics;
 pub mod audit;
 pub mod campaigns;
+pub mod curation;
 pub mod dead_letters;
 pub mod departments;
 pub mod error;
+pub mod feeds;
 pub mod guidelines;
 pub mod mail;
 pub mod me;
@@ -63,6 +65,8 @@ pub struct Config {
     pub media_limits: chorus_media::Limits,
     /// How link previews are fetched (tests allow loopback).
     pub previews: chorus_networks::preview::PreviewPolicy,
+    /// How feeds for the curation inbox are fetched (private targets refused by default).
+    pub feeds: chorus_networks::feeds::FeedPolicy,
     /// The keys that seal network credentials (see `secrets`). `Config::new` makes a
     /// throw-away one; the binary loads the real keyring.
     pub secrets: secrets::Keyring,
@@ -85,6 +89,7 @@ impl Config {
             email_notifications: false,
             media_limits: chorus_media::Limits::default(),
             previews: chorus_networks::preview::PreviewPolicy::default(),
+            feeds: chorus_networks::feeds::FeedPolicy::default(),
             secrets: secrets::Keyring::ephemeral(),
             click_flush: std::time::Duration::from_millis(100),
             click_retention: time::Duration::days(90),
@@ -126,6 +131,10 @@ impl App {
         mail::register(&mut registry, Arc::clone(&mailer));
         let fetcher = chorus_networks::preview::PreviewFetcher::new(config.previews.clone());
         previews::register(&mut registry, store.clone(), fetcher);
+        match chorus_networks::feeds::FeedFetcher::try_new(config.feeds.clone()) {
+            Ok(fetcher) => feeds::register(&mut registry, store.clone(), Arc::clone(&clock), fetcher),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "Feed polling is off: no HTTP client"),
+        }
         match publishing::Publisher::new(
             store.clone(),
             Arc::clone(&clock),

@@ -84,6 +84,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     amplification(app, org.id, seeded).await?;
     enablement(app, org.id).await?;
     recognition(app, org.id).await?;
+    curation(app, org.id).await?;
     println!(
         "\nDemo company \"Northwind Outdoor\" is ready. Sign in as olivia@northwind.example (owner), \
          sam@northwind.example (social team: /analytics) or marcus@northwind.example (employee: /share), \
@@ -819,5 +820,136 @@ async fn recognition(app: &App, org: OrgId) -> anyhow::Result<()> {
         rec::redeem(app, &marcus, hoodie).await.map_err(err)?;
     }
     rec::set_opt_out(app, &robert, true).await.map_err(err)?;
+    Ok(())
+}
+
+/// Two feeds with articles already in the curation inbox. The demo has no internet, so the feeds
+/// are seeded paused (as if read a little while ago): nothing polls in a loop, and resuming one
+/// shows what a failing feed looks like.
+async fn curation(app: &App, org: OrgId) -> anyhow::Result<()> {
+    use chorus_domain::{FeedId, curation::FeedStatus};
+    use chorus_store::feeds::{self, Feed, NewItem, PollRecord, Source};
+    type Article = (usize, &'static str, &'static str, &'static str, Option<&'static str>, i64);
+    let now = app.now();
+    let read_at = now - time::Duration::minutes(20);
+    let mut tx = app.store.tx().await?;
+    let engineering =
+        chorus_store::departments::get_by_name(&mut tx, org, "engineering").await?.map(|d| d.id);
+    let sam = chorus_store::users::get_by_email(&mut tx, org, "sam@northwind.example").await?.map(|u| u.id);
+    let subscriptions = [
+        (engineering, "https://trailtech.example/feed.xml", "Trail Tech Weekly"),
+        (None, "https://outdoor-industry.example/news/rss", "Outdoor Industry News"),
+    ];
+    let mut sources = Vec::new();
+    for (department_id, url, title) in subscriptions {
+        let feed = Feed {
+            id: FeedId::new(),
+            department_id,
+            department_name: None,
+            url: url.to_owned(),
+            title: String::new(),
+            feed_title: None,
+            status: FeedStatus::Paused,
+            interval_minutes: 60,
+            etag: None,
+            last_modified: None,
+            last_polled_at: None,
+            last_success_at: None,
+            last_error: None,
+            failures: 0,
+            next_poll_at: now,
+            queued_at: None,
+            items_found: 0,
+            created_by: sam,
+            created_at: now - time::Duration::days(14),
+            updated_at: now,
+        };
+        feeds::insert_feed(&mut tx, org, &feed).await?;
+        sources.push((feed.id, department_id, title));
+    }
+    // (feed, link, title, summary, author, days ago)
+    let articles: [Article; 6] = [
+        (
+            0,
+            "https://trailtech.example/2026/gps-collars-for-trail-crews?utm_source=rss",
+            "GPS collars for trail crews: what a season of data showed",
+            "Three national parks put trackers on maintenance crews. The routes they walked rewrote the repair schedule.",
+            Some("Mina Okoro"),
+            2,
+        ),
+        (
+            0,
+            "https://trailtech.example/2026/solar-trail-counters",
+            "Solar trail counters that survive the winter",
+            "A field test of six counters at 2,000 metres: which ones still counted hikers in February.",
+            None,
+            5,
+        ),
+        (
+            0,
+            "https://trailtech.example/2026/open-data-for-hut-bookings/",
+            "Open data for hut bookings",
+            "Why two alpine clubs published their booking data, and what developers built with it in a month.",
+            Some("Jan Vogel"),
+            8,
+        ),
+        (
+            1,
+            "https://outdoor-industry.example/news/employee-advocacy-outdoor-brands",
+            "Outdoor brands bet on their own people on social media",
+            "Rangers, guides and shop staff post more than the brand accounts do — and their posts travel further.",
+            None,
+            1,
+        ),
+        (
+            1,
+            "https://outdoor-industry.example/news/repair-not-replace",
+            "Repair, not replace: the new retail pitch",
+            "Repair counters are the busiest corner of the shop this autumn.",
+            None,
+            3,
+        ),
+        // The GPS story again, through the other feed with other tracking parameters: one item.
+        (
+            1,
+            "https://TRAILTECH.example/2026/gps-collars-for-trail-crews/?fbclid=IwAR3demo#top",
+            "GPS collars for trail crews",
+            "Syndicated from Trail Tech Weekly.",
+            None,
+            2,
+        ),
+    ];
+    let mut found = [0_i64; 2];
+    for (feed, url, title, summary, author, days) in articles {
+        let canonical = chorus_domain::curation::canonical_url(url).context("demo article URL")?;
+        let (feed_id, department_id, source_title) = sources[feed];
+        let item = NewItem {
+            canonical_url: canonical,
+            url: url.to_owned(),
+            title: title.to_owned(),
+            summary: summary.to_owned(),
+            author: author.map(str::to_owned),
+            published_at: Some(now - time::Duration::days(days)),
+        };
+        let source = Source { feed_id, department_id, title: source_title };
+        if feeds::file_item(&mut tx, org, source, &item, read_at).await? {
+            found[feed] += 1;
+        }
+    }
+    for (i, (feed_id, _, title)) in sources.iter().enumerate() {
+        let record = PollRecord {
+            polled_at: read_at,
+            error: None,
+            failures: 0,
+            etag: None,
+            last_modified: None,
+            feed_title: Some((*title).to_owned()),
+            next_poll_at: now + time::Duration::minutes(40),
+            new_items: found[i],
+            pause: false,
+        };
+        feeds::record_poll(&mut tx, org, *feed_id, &record).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

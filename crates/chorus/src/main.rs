@@ -130,6 +130,14 @@ struct ContentArgs {
     /// keep the server from being used to probe its own network).
     #[arg(long, env = "CHORUS_ALLOW_PRIVATE_PREVIEWS")]
     allow_private_previews: bool,
+    /// Let feed polling reach private and loopback addresses (on-premises intranets; off by
+    /// default, also on every redirect hop).
+    #[arg(long, env = "CHORUS_ALLOW_PRIVATE_FEEDS")]
+    allow_private_feeds: bool,
+    /// Hosts whose feeds may be read although they are private (comma-separated names or IP
+    /// addresses, e.g. intranet.example.local,10.0.0.5), without opening the whole private network.
+    #[arg(long, env = "CHORUS_FEED_ALLOW_HOSTS", value_delimiter = ',')]
+    feed_allow_hosts: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -408,6 +416,8 @@ async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
         max_audio_mb: 200,
         max_pdf_mb: 50,
         allow_private_previews: false,
+        allow_private_feeds: false,
+        feed_allow_hosts: Vec::new(),
     };
     // Administrative commands seal nothing: they read the keyring if there is one, and never
     // create one (a server does that on first start).
@@ -448,7 +458,8 @@ impl Default for Tuning {
     }
 }
 
-/// The worker's periodic upkeep: analytics roll-ups and click retention, every minute.
+/// The worker's periodic upkeep, every minute: analytics roll-ups and click retention, and the
+/// feed polls that are due.
 fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
     let app = app.clone();
     tokio::spawn(async move {
@@ -461,6 +472,10 @@ fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "Analytics roll-up failed; retrying in a minute"),
+            }
+            // Feeds whose poll is due get one poll job each (claimed once across workers).
+            if let Err(e) = chorus_app::feeds::schedule_due(&app).await {
+                tracing::warn!(error = %e, "Could not queue feed polls; retrying in a minute");
             }
         }
     })
@@ -489,6 +504,9 @@ fn build_app(
         pdf: content.max_pdf_mb * mib,
     };
     config.previews.allow_private = content.allow_private_previews;
+    config.feeds.allow_private = content.allow_private_feeds;
+    config.feeds.allow_hosts =
+        content.feed_allow_hosts.iter().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
     config.secrets = keyring(storage, keys)?;
     let media_dir = storage.data_dir.join("media");
     let media = chorus_media::DiskStore::new(&media_dir)

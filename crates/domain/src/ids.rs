@@ -69,6 +69,10 @@ typed_id!(
     PillarId,
     /// A brand-guideline rule.
     RuleId,
+    /// An RSS/Atom subscription of a department (or of the whole organization).
+    FeedId,
+    /// An article in the curation inbox, one per canonical URL per organization.
+    CurationItemId,
     NotificationId,
     /// A company account on a network (or the built-in blog, or a webhook).
     ChannelId,

@@ -9,6 +9,7 @@ pub mod amplify;
 pub mod analytics;
 pub mod cadence;
 pub mod clock;
+pub mod curation;
 pub mod error;
 pub mod guidelines;
 pub mod ids;

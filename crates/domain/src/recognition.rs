@@ -413,7 +413,7 @@ mod tests {
     #[test]
     fn events_round_trip_and_unknown_ones_are_refused() {
         for e in PointEvent::ALL {
-            assert_eq!(e.as_str().parse::<PointEvent>().unwrap(), e);
+            assert_eq!(e.as_str().parse::<PointEvent>().expect("known"), e);
         }
         assert!("reward.redeemed".parse::<PointEvent>().is_err());
     }
@@ -453,11 +453,11 @@ mod tests {
     fn inputs_are_checked() {
         assert!(rule_points(-1).is_err());
         assert!(rule_points(1_001).is_err());
-        assert_eq!(rule_points(0).unwrap(), 0);
+        assert_eq!(rule_points(0), Ok(0));
         assert!(cost(0).is_err());
         assert!(message("   ").is_err());
         assert!(message(&"x".repeat(501)).is_err());
-        assert_eq!(message("  Nice job on that report ").unwrap(), "Nice job on that report");
+        assert_eq!(message("  Nice job on that report ").as_deref(), Ok("Nice job on that report"));
         assert!(reaction("thumbs_down").is_err());
         assert_eq!(RedemptionStatus::Approved.decide(false), Err("this request has already been decided"));
         assert_eq!(RedemptionStatus::Pending.decide(false), Ok(RedemptionStatus::Rejected));

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod channels;
 pub mod departments;
+pub mod feeds;
 pub mod guidelines;
 pub mod jobs;
 pub mod media;

@@ -127,6 +127,10 @@ impl TestApp {
         config.fast_password_hashing = true;
         // Link previews in tests fetch from local stand-ins on loopback.
         config.previews.allow_private = true;
+        // Feeds in tests come from local servers on 127.0.0.1, which is allowed by name; private
+        // targets in general stay refused, so a redirect to localhost or 10.x is refused as in
+        // production.
+        config.feeds.allow_hosts = vec!["127.0.0.1".to_owned()];
         let media_dir = match &db {
             TestDb::Sqlite(dir) => dir.join("media"),
             TestDb::Postgres(_) => {

@@ -6,6 +6,7 @@ pub(crate) mod analytics;
 mod contrib;
 mod dto;
 pub(crate) mod enablement;
+pub(crate) mod feeds;
 mod publish;
 mod readiness;
 mod recognition;
@@ -150,6 +151,13 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(recognition::redeem))
         .routes(routes!(recognition::list_redemptions))
         .routes(routes!(recognition::decide_redemption))
+        .routes(routes!(feeds::list_feeds, feeds::create_feed))
+        .routes(routes!(feeds::get_feed, feeds::update_feed, feeds::delete_feed))
+        .routes(routes!(feeds::poll_feed))
+        .routes(routes!(feeds::list_curation))
+        .routes(routes!(feeds::get_curation_item))
+        .routes(routes!(feeds::make_submission))
+        .routes(routes!(feeds::dismiss))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

@@ -6,6 +6,7 @@ mod analytics;
 mod auth;
 mod blog;
 mod contrib;
+mod curation;
 mod departments;
 mod enablement;
 mod home;
@@ -149,6 +150,11 @@ pub fn routes() -> Router<AppState> {
         .route("/training/{id}/assign", post(training::assign))
         .route("/training/{id}/report", get(training::report))
         .route("/surveys/{id}/training", post(training::apply_from_survey))
+        .route("/feeds", get(curation::feeds).post(curation::add_feed))
+        .route("/feeds/{id}", post(curation::feed_action))
+        .route("/curation", get(curation::inbox))
+        .route("/curation/{id}/submission", post(curation::make_submission))
+        .route("/curation/{id}/dismiss", post(curation::dismiss))
         .route("/blog/{slug}", get(blog_index_or_feed))
         .route("/blog/{slug}/{id}", get(blog::post))
 }
@@ -263,6 +269,10 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "training_assigned" => {
             "Training rules applied: every group below a rule's threshold now has its course (nobody is assigned twice)."
         }
+        "feed_added" => "Feed added. Its first articles arrive in the curation inbox in a moment.",
+        "feed_removed" => "Feed removed. The articles it brought stay in the inbox.",
+        "poll_queued" => "The feed is being read now.",
+        "item_dismissed" => "Dismissed. It stays under “Dismissed” in case minds change.",
         _ => return None,
     })
 }

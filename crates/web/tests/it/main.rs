@@ -6,6 +6,7 @@ mod api;
 mod authz;
 mod contrib;
 mod contrib_more;
+mod feeds;
 mod flows;
 mod isolation;
 mod mentoring;
