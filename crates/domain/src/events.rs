@@ -394,6 +394,26 @@ pub fn invite(i: &Invite<'_>) -> String {
     lines.finish()
 }
 
+// ------------------------------------------------------------------------------------- policy
+
+/// Who runs sessions: the social media team, owners, admins and department leads.
+pub fn may_create(actor: &crate::Actor) -> Result<(), crate::Denied> {
+    (actor.role.is_admin()
+        || matches!(actor.role, crate::Role::Social | crate::Role::Lead)
+        || !actor.leads.is_empty())
+    .then_some(())
+    .ok_or(crate::Denied("sessions are run by the social media team, department leads and admins"))
+}
+
+/// Who changes or removes a session: whoever created it, the social media team, owners and admins.
+pub fn may_edit(actor: &crate::Actor, created_by: Option<crate::UserId>) -> Result<(), crate::Denied> {
+    (actor.role.is_admin() || actor.role == crate::Role::Social || created_by.is_some_and(|c| actor.is(c)))
+        .then_some(())
+        .ok_or(crate::Denied(
+            "only whoever created this session, the social media team and admins can change it",
+        ))
+}
+
 // ------------------------------------------------------------------------------------- input
 
 /// A session's fields as typed, before checking.

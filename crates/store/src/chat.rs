@@ -94,7 +94,12 @@ pub async fn insert(db: &mut impl Db, org: OrgId, i: &Integration, url_sealed: &
 }
 
 /// Writes name, events and status (and the URL when `url` is given: sealed value and hint).
-pub async fn update(db: &mut impl Db, org: OrgId, i: &Integration, url: Option<(&[u8], &str)>) -> Result<bool> {
+pub async fn update(
+    db: &mut impl Db,
+    org: OrgId,
+    i: &Integration,
+    url: Option<(&[u8], &str)>,
+) -> Result<bool> {
     const SQL: &str = "update chat_integrations set name = $3, events = $4, status = $5, updated_at = $6 \
          where org_id = $1 and id = $2";
     let n = run!(db, |c| sqlx::query(SQL)
@@ -153,12 +158,18 @@ pub async fn sealed_url(db: &mut impl Db, org: OrgId, id: ChatIntegrationId) -> 
 
 pub async fn delete(db: &mut impl Db, org: OrgId, id: ChatIntegrationId) -> Result<bool> {
     const SQL: &str = "delete from chat_integrations where org_id = $1 and id = $2";
-    let n = run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    let n =
+        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
 /// Records a delivery (clears the last error).
-pub async fn delivered(db: &mut impl Db, org: OrgId, id: ChatIntegrationId, at: OffsetDateTime) -> Result<()> {
+pub async fn delivered(
+    db: &mut impl Db,
+    org: OrgId,
+    id: ChatIntegrationId,
+    at: OffsetDateTime,
+) -> Result<()> {
     const SQL: &str = "update chat_integrations set last_delivered_at = $3, last_error = null, last_error_at = null \
          where org_id = $1 and id = $2";
     run!(db, |c| sqlx::query(SQL)
@@ -172,8 +183,15 @@ pub async fn delivered(db: &mut impl Db, org: OrgId, id: ChatIntegrationId, at: 
 }
 
 /// Records why the last delivery failed.
-pub async fn failed(db: &mut impl Db, org: OrgId, id: ChatIntegrationId, error: &str, at: OffsetDateTime) -> Result<()> {
-    const SQL: &str = "update chat_integrations set last_error = $3, last_error_at = $4 where org_id = $1 and id = $2";
+pub async fn failed(
+    db: &mut impl Db,
+    org: OrgId,
+    id: ChatIntegrationId,
+    error: &str,
+    at: OffsetDateTime,
+) -> Result<()> {
+    const SQL: &str =
+        "update chat_integrations set last_error = $3, last_error_at = $4 where org_id = $1 and id = $2";
     run!(db, |c| sqlx::query(SQL)
         .bind(org.0)
         .bind(id.0)

@@ -165,7 +165,8 @@ pub async fn list(db: &mut impl Db, org: OrgId, limit: i64) -> Result<Vec<Event>
 
 pub async fn delete(db: &mut impl Db, org: OrgId, id: EventId) -> Result<bool> {
     const SQL: &str = "delete from social_events where org_id = $1 and id = $2";
-    let n = run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    let n =
+        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -193,9 +194,14 @@ pub async fn attend(
 }
 
 /// Withdraws `user` from one occurrence; false when they were not on it.
-pub async fn unattend(db: &mut impl Db, org: OrgId, event: EventId, occurrence: &str, user: UserId) -> Result<bool> {
-    const SQL: &str =
-        "delete from event_attendance where org_id = $1 and event_id = $2 and occurrence = $3 and user_id = $4";
+pub async fn unattend(
+    db: &mut impl Db,
+    org: OrgId,
+    event: EventId,
+    occurrence: &str,
+    user: UserId,
+) -> Result<bool> {
+    const SQL: &str = "delete from event_attendance where org_id = $1 and event_id = $2 and occurrence = $3 and user_id = $4";
     let n = run!(db, |c| sqlx::query(SQL)
         .bind(org.0)
         .bind(event.0)
@@ -227,14 +233,15 @@ pub async fn attendance(
 }
 
 /// The names of the people attending one occurrence, by name.
-pub async fn attendees(db: &mut impl Db, org: OrgId, event: EventId, occurrence: &str) -> Result<Vec<String>> {
+pub async fn attendees(
+    db: &mut impl Db,
+    org: OrgId,
+    event: EventId,
+    occurrence: &str,
+) -> Result<Vec<String>> {
     const SQL: &str = "select u.name from event_attendance a join users u on u.id = a.user_id \
          where a.org_id = $1 and a.event_id = $2 and a.occurrence = $3 order by u.name";
-    let rows: Vec<(String,)> = run!(db, |c| sqlx::query_as(SQL)
-        .bind(org.0)
-        .bind(event.0)
-        .bind(occurrence)
-        .fetch_all(c)
-        .await)?;
+    let rows: Vec<(String,)> =
+        run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(event.0).bind(occurrence).fetch_all(c).await)?;
     Ok(rows.into_iter().map(|(n,)| n).collect())
 }

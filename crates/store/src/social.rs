@@ -42,7 +42,11 @@ pub async fn accounts(db: &mut impl Db, org: OrgId) -> Result<Vec<CompanyAccount
     Ok(rows.into_iter().map(account).collect())
 }
 
-pub async fn get_account(db: &mut impl Db, org: OrgId, id: CompanyAccountId) -> Result<Option<CompanyAccount>> {
+pub async fn get_account(
+    db: &mut impl Db,
+    org: OrgId,
+    id: CompanyAccountId,
+) -> Result<Option<CompanyAccount>> {
     const SQL: &str = "select id, network, handle, url, position, created_at, updated_at from company_accounts \
          where org_id = $1 and id = $2";
     let row: Option<AccountRow> =
@@ -52,7 +56,8 @@ pub async fn get_account(db: &mut impl Db, org: OrgId, id: CompanyAccountId) -> 
 
 /// How many accounts the directory holds, and the position after the last.
 pub async fn account_count_and_next_position(db: &mut impl Db, org: OrgId) -> Result<(i64, i64)> {
-    const SQL: &str = "select count(*), coalesce(max(position), 0) + 1 from company_accounts where org_id = $1";
+    const SQL: &str =
+        "select count(*), coalesce(max(position), 0) + 1 from company_accounts where org_id = $1";
     Ok(run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_one(c).await)?)
 }
 
@@ -93,7 +98,8 @@ pub async fn update_account(db: &mut impl Db, org: OrgId, a: &CompanyAccount) ->
 
 pub async fn delete_account(db: &mut impl Db, org: OrgId, id: CompanyAccountId) -> Result<bool> {
     const SQL: &str = "delete from company_accounts where org_id = $1 and id = $2";
-    let n = run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    let n =
+        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 
@@ -173,7 +179,8 @@ pub async fn entries(db: &mut impl Db, org: OrgId, department: DepartmentId) -> 
 
 pub async fn get_entry(db: &mut impl Db, org: OrgId, id: FollowEntryId) -> Result<Option<FollowEntry>> {
     const SQL: &str = entry_sql!("where f.org_id = $1 and f.id = $2");
-    let row: Option<EntryRow> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
+    let row: Option<EntryRow> =
+        run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(id.0).fetch_optional(c).await)?;
     Ok(row.map(Into::into))
 }
 
@@ -223,6 +230,7 @@ pub async fn update_entry(db: &mut impl Db, org: OrgId, e: &FollowEntry) -> Resu
 
 pub async fn delete_entry(db: &mut impl Db, org: OrgId, id: FollowEntryId) -> Result<bool> {
     const SQL: &str = "delete from follow_entries where org_id = $1 and id = $2";
-    let n = run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    let n =
+        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }

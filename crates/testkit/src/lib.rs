@@ -127,6 +127,8 @@ impl TestApp {
         config.fast_password_hashing = true;
         // Link previews in tests fetch from local stand-ins on loopback.
         config.previews.allow_private = true;
+        // Slack and Teams stand-ins listen on loopback too.
+        config.chat_allow_loopback = true;
         let media_dir = match &db {
             TestDb::Sqlite(dir) => dir.join("media"),
             TestDb::Postgres(_) => {
