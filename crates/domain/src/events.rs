@@ -229,6 +229,36 @@ impl Schedule {
             .next()
     }
 
+    /// An occurrence in the session's own time: `Thu 10 Dec 2026, 17:00–18:00 CET`.
+    pub fn local_label(&self, o: &Occurrence) -> String {
+        let start = to_timestamp(o.starts_at).to_zoned_datetime(self.time_zone.clone());
+        let end = to_timestamp(o.ends_at).to_zoned_datetime(self.time_zone.clone());
+        let end_fmt = if start.date() == end.date() { "%H:%M %Z" } else { "%a %-d %b, %H:%M %Z" };
+        format!("{}–{}", start.strftime("%a %-d %b %Y, %H:%M"), end.strftime(end_fmt))
+    }
+
+    /// The schedule in words: `Weekly on Thursday at 17:00 (Europe/Berlin), 60 minutes, 10 times`.
+    pub fn describe(&self) -> String {
+        let zone = zone_name(&self.time_zone);
+        let at = format!("at {} ({zone}), {} minutes", time_str(self.start_time), self.duration_minutes);
+        match self.recurrence {
+            Recurrence::Once => format!("Once, on {} {at}", self.start_date.strftime("%A %-d %B %Y")),
+            Recurrence::Weekly { interval, until, count } => {
+                let every =
+                    if interval <= 1 { "Weekly".to_owned() } else { format!("Every {interval} weeks") };
+                let mut out =
+                    format!("{every} on {} {at}, from {}", self.start_date.strftime("%A"), self.start_date);
+                if let Some(c) = count {
+                    out.push_str(&format!(", {c} times"));
+                }
+                if let Some(u) = until {
+                    out.push_str(&format!(", until {u}"));
+                }
+                out
+            }
+        }
+    }
+
     fn is_utc(&self) -> bool {
         matches!(
             self.time_zone.iana_name(),
@@ -665,6 +695,8 @@ mod tests {
         );
         assert_eq!(got[2].date.to_string(), "2026-10-29");
         assert_eq!(got[2].ends_at - got[2].starts_at, time::Duration::HOUR);
+        assert_eq!(s.local_label(&got[2]), "Thu 29 Oct 2026, 17:00–18:00 CET");
+        assert_eq!(s.describe(), "Weekly on Thursday at 17:00 (Europe/Berlin), 60 minutes, from 2026-10-15");
     }
 
     #[test]

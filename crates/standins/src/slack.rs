@@ -45,8 +45,9 @@ impl Slack {
         let path = "T0CHORUS/B0STANDIN/xoxSecretToken42".to_owned();
         state.lock().path = Some(path.clone());
         let journal = Journal::default();
-        let router =
-            Router::new().route("/services/{*path}", post(receive)).with_state((state.clone(), journal.clone()));
+        let router = Router::new()
+            .route("/services/{*path}", post(receive))
+            .with_state((state.clone(), journal.clone()));
         let base = crate::serve(router).await;
         Self { url: format!("{base}/services/{path}"), journal, state }
     }
@@ -80,8 +81,12 @@ fn escaped_properly(text: &str) -> bool {
             // A control sequence: a link, a mention or a special command, closed on the same line.
             let Some(end) = tail.find('>') else { return false };
             let inner = &tail[1..end];
-            let ok = (inner.starts_with("http://") || inner.starts_with("https://") || inner.starts_with("mailto:")
-                || inner.starts_with('@') || inner.starts_with('#') || inner.starts_with('!'))
+            let ok = (inner.starts_with("http://")
+                || inner.starts_with("https://")
+                || inner.starts_with("mailto:")
+                || inner.starts_with('@')
+                || inner.starts_with('#')
+                || inner.starts_with('!'))
                 && !inner.contains('<')
                 && !inner.contains('\n');
             if !ok {
@@ -102,21 +107,23 @@ async fn receive(
     body: Bytes,
 ) -> Response {
     let text_body = String::from_utf8_lossy(&body).into_owned();
-    let record = |status: StatusCode| journal.record(Endpoint::Publish, "POST", &format!("/services/{path}"), status.as_u16(), &text_body);
+    let record = |status: StatusCode| {
+        journal.record(Endpoint::Publish, "POST", &format!("/services/{path}"), status.as_u16(), &text_body)
+    };
     if let Plan::Refuse { status, retry_after } = journal.plan(Endpoint::Publish).await {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         record(status);
-        let res = answer(status, if status == StatusCode::TOO_MANY_REQUESTS { "rate_limited" } else { "error" });
+        let res =
+            answer(status, if status == StatusCode::TOO_MANY_REQUESTS { "rate_limited" } else { "error" });
         return crate::with_retry_after(res, retry_after);
     }
     if state.lock().path.as_deref() != Some(path.as_str()) {
         record(StatusCode::NOT_FOUND);
         return answer(StatusCode::NOT_FOUND, "no_service");
     }
-    let json_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"));
+    let json_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json")
+    });
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     let Some(Value::Object(message)) = parsed.filter(|_| json_type) else {
         record(StatusCode::BAD_REQUEST);

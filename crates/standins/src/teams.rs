@@ -51,8 +51,9 @@ impl Teams {
         let path = "a1b2c3d4@e5f6/IncomingWebhook/0123456789abcdef/chorus-standin".to_owned();
         state.lock().path = Some(path.clone());
         let journal = Journal::default();
-        let router =
-            Router::new().route("/webhookb2/{*path}", post(receive)).with_state((state.clone(), journal.clone()));
+        let router = Router::new()
+            .route("/webhookb2/{*path}", post(receive))
+            .with_state((state.clone(), journal.clone()));
         let base = crate::serve(router).await;
         Self { url: format!("{base}/webhookb2/{path}"), journal, state }
     }
@@ -102,15 +103,19 @@ fn card_of(message: &Value) -> Result<Value, &'static str> {
         }
         for action in card["actions"].as_array().into_iter().flatten() {
             let url = action["url"].as_str().unwrap_or_default();
-            if action["type"] == "Action.OpenUrl" && !(url.starts_with("https://") || url.starts_with("http://")) {
+            if action["type"] == "Action.OpenUrl"
+                && !(url.starts_with("https://") || url.starts_with("http://"))
+            {
                 return Err(BAD_PAYLOAD);
             }
         }
     }
     let card = attachments[0]["content"].clone();
-    let has_text = card["body"].as_array().into_iter().flatten().any(|b| {
-        b["type"] == "TextBlock" && b["text"].as_str().is_some_and(|t| !t.trim().is_empty())
-    });
+    let has_text = card["body"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|b| b["type"] == "TextBlock" && b["text"].as_str().is_some_and(|t| !t.trim().is_empty()));
     if !has_text {
         return Err("Summary or Text is required.");
     }
@@ -130,16 +135,18 @@ async fn receive(
     if let Plan::Refuse { status, retry_after } = journal.plan(Endpoint::Publish).await {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         record(status);
-        return crate::with_retry_after(answer(status, "Microsoft Teams endpoint returned an error"), retry_after);
+        return crate::with_retry_after(
+            answer(status, "Microsoft Teams endpoint returned an error"),
+            retry_after,
+        );
     }
     if state.lock().path.as_deref() != Some(path.as_str()) {
         record(StatusCode::NOT_FOUND);
         return answer(StatusCode::NOT_FOUND, "Webhook not found");
     }
-    let json_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"));
+    let json_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json")
+    });
     let parsed: Option<Value> = serde_json::from_slice(&body).ok().filter(|_| json_type);
     let Some(message) = parsed.filter(Value::is_object) else {
         record(StatusCode::BAD_REQUEST);

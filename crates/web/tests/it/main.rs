@@ -4,6 +4,7 @@
 mod amplify;
 mod api;
 mod authz;
+mod chat;
 mod contrib;
 mod contrib_more;
 mod flows;
