@@ -278,7 +278,7 @@ async fn only_admins_manage_integrations_and_bad_input_is_refused_with_reasons()
     );
     assert_eq!(w.get(&w.other_admin, "/api/v1/chat-integrations").await.1["items"], json!([]));
     let (status, p) = w.get(&w.admin, "/api/v1/chat-integrations/not-a-uuid").await;
-    assert_eq!(status, 400, "{p}");
+    assert_eq!((status, p["code"].as_str()), (404, Some("not_found")), "a malformed id names nothing");
 }
 
 #[tokio::test]
