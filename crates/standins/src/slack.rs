@@ -72,11 +72,11 @@ fn escaped_properly(text: &str) -> bool {
     let mut rest = text;
     while let Some(i) = rest.find(['&', '<', '>']) {
         let tail = &rest[i..];
-        if tail.starts_with('&') {
+        if let Some(after) = tail.strip_prefix('&') {
             if !["&amp;", "&lt;", "&gt;"].iter().any(|e| tail.starts_with(e)) {
                 return false;
             }
-            rest = &tail[1..];
+            rest = after;
         } else if tail.starts_with('<') {
             // A control sequence: a link, a mention or a special command, closed on the same line.
             let Some(end) = tail.find('>') else { return false };
