@@ -233,6 +233,16 @@ pub struct IntegrationChanges {
     pub status: Option<String>,
 }
 
+/// A webhook URL as typed, refused at once when it names a private or reserved IP address (host
+/// names are checked again when resolved, at every delivery).
+fn parse_url(app: &App, raw: &str) -> std::result::Result<url::Url, chorus_domain::Invalid> {
+    let allow = app.config.chat_allow_loopback;
+    let u = chat::parse_webhook_url(raw, allow)?;
+    chorus_networks::preview::check_url(&u, allow)
+        .map_err(|_| chorus_domain::Invalid::new("url", "points to a private or reserved network address"))?;
+    Ok(u)
+}
+
 fn parse_status(raw: Option<&str>) -> std::result::Result<&'static str, chorus_domain::Invalid> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None | Some("active") => Ok(ACTIVE),
@@ -247,7 +257,7 @@ pub async fn create(app: &App, caller: &Caller, input: IntegrationInput) -> Resu
     let mut problems = crate::Problems::default();
     let kind = problems.check(ChatKind::parse(&input.kind));
     let name = problems.check(rules::parse_line("name", &input.name, 100, true));
-    let url = problems.check(chat::parse_webhook_url(&input.url, app.config.chat_allow_loopback));
+    let url = problems.check(parse_url(app, &input.url));
     let events = problems.check(chat::parse_events(&input.events));
     let status = problems.check(parse_status(input.status.as_deref()));
     problems.finish()?;
@@ -303,8 +313,7 @@ pub async fn update(
     authorize(&caller.actor, Action::ManageSettings)?;
     let mut problems = crate::Problems::default();
     let name = c.name.as_deref().map(|n| problems.check(rules::parse_line("name", n, 100, true)));
-    let url =
-        c.url.as_deref().map(|u| problems.check(chat::parse_webhook_url(u, app.config.chat_allow_loopback)));
+    let url = c.url.as_deref().map(|u| problems.check(parse_url(app, u)));
     let events = c.events.as_deref().map(|e| problems.check(chat::parse_events(e)));
     let status = c.status.as_deref().map(|s| problems.check(parse_status(Some(s))));
     problems.finish()?;

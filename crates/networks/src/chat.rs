@@ -92,3 +92,33 @@ fn network_error(kind: ChatKind, error: &reqwest::Error) -> Answer {
     }
     Answer::Retry { reason: format!("could not reach {}: {message}", kind.label()), retry_after: None }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg() -> ChatMessage {
+        ChatMessage { title: "t".into(), text: String::new(), link: String::new(), link_label: String::new() }
+    }
+
+    #[tokio::test]
+    async fn private_and_plain_http_targets_are_refused_for_good_unless_allowed() {
+        let strict = ChatClient::new(false, Duration::from_secs(2)).expect("client");
+        for url in [
+            "https://127.0.0.1:9/hook",
+            "https://[::1]:9/hook",
+            "https://10.0.0.1/hook",
+            "http://127.0.0.1:9/hook",
+        ] {
+            let answer = strict.send(ChatKind::Slack, url, &msg()).await;
+            assert!(matches!(answer, Answer::Permanent(_)), "{url}: {answer:?}");
+        }
+        // `localhost` resolves to loopback: refused by the resolver, also for good.
+        let answer = strict.send(ChatKind::Teams, "https://localhost:9/hook", &msg()).await;
+        assert!(matches!(answer, Answer::Permanent(_)), "{answer:?}");
+        // Allowed (tests): a closed loopback port is a network error, worth a retry.
+        let loose = ChatClient::new(true, Duration::from_secs(2)).expect("client");
+        let answer = loose.send(ChatKind::Slack, "http://127.0.0.1:9/hook", &msg()).await;
+        assert!(matches!(answer, Answer::Retry { .. }), "{answer:?}");
+    }
+}
