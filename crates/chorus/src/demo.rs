@@ -769,6 +769,11 @@ async fn communication(app: &App, org: OrgId) -> anyhow::Result<()> {
     let err = |e: chorus_app::Error| anyhow::anyhow!("{e}");
     let sam = person(app, org, "sam@northwind.example").await?;
     let today = app.now().date();
+    // Thursdays, as the chat has been for a few weeks already (its past dates have attendance).
+    let mut first = today - time::Duration::days(21);
+    while first.weekday() != time::Weekday::Thursday {
+        first -= time::Duration::days(1);
+    }
     let weekly = events::create(
         app,
         &sam,
@@ -780,7 +785,7 @@ async fn communication(app: &App, org: OrgId) -> anyhow::Result<()> {
                     .into(),
             place: "https://meet.northwind.example/trails".into(),
             hashtag: "#OutdoorTrails".into(),
-            start_date: (today - time::Duration::days(21)).to_string(),
+            start_date: first.to_string(),
             start_time: "17:00".into(),
             duration_minutes: 60,
             time_zone: "Europe/Berlin".into(),
@@ -802,7 +807,7 @@ async fn communication(app: &App, org: OrgId) -> anyhow::Result<()> {
     for (email, weeks) in regulars {
         let who = person(app, org, email).await?;
         for week in 0..weeks {
-            let date = today - time::Duration::days(21) + time::Duration::weeks(week);
+            let date = first + time::Duration::weeks(week);
             events::attend(app, &who, weekly.id, &date.to_string(), true).await.map_err(err)?;
         }
     }
