@@ -36,6 +36,7 @@ fn describe(kind: &str) -> &'static str {
         PublishPost::KIND => "Publish a post",
         crate::mail::SendEmail::KIND => "Send an e-mail",
         crate::previews::FetchPreview::KIND => "Fetch a link preview",
+        crate::chat::ChatPost::KIND => "Post to Slack or Teams",
         _ => "Background task",
     }
 }

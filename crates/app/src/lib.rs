@@ -8,10 +8,12 @@ pub mod amplify;
 pub mod analytics;
 pub mod audit;
 pub mod campaigns;
+pub mod chat;
 pub mod curation;
 pub mod dead_letters;
 pub mod departments;
 pub mod error;
+pub mod events;
 pub mod feeds;
 pub mod guidelines;
 pub mod mail;
@@ -31,6 +33,7 @@ pub mod security;
 pub mod sessions;
 pub mod settings;
 pub mod setup;
+pub mod social;
 pub mod submissions;
 pub mod surveys;
 pub mod tokens;
@@ -74,6 +77,9 @@ pub struct Config {
     pub click_flush: std::time::Duration,
     /// How long raw clicks are kept (their hourly and daily roll-ups stay).
     pub click_retention: time::Duration,
+    /// Slack/Teams webhook URLs may be plain `http://` to loopback, and resolve to private
+    /// addresses (tests, local set-ups). Default: false (https to public addresses only).
+    pub chat_allow_loopback: bool,
 }
 
 impl Config {
@@ -93,6 +99,7 @@ impl Config {
             secrets: secrets::Keyring::ephemeral(),
             click_flush: std::time::Duration::from_millis(100),
             click_retention: time::Duration::days(90),
+            chat_allow_loopback: false,
         }
     }
 }
@@ -144,6 +151,23 @@ impl App {
         ) {
             Ok(publisher) => publishing::register(&mut registry, publisher),
             Err(e) => tracing::error!(error = %format!("{e:#}"), "Publishing is off: no HTTP client"),
+        }
+        match chorus_networks::chat::ChatClient::new(
+            config.chat_allow_loopback,
+            std::time::Duration::from_secs(10),
+        ) {
+            Ok(client) => chat::register(
+                &mut registry,
+                chat::Poster {
+                    store: store.clone(),
+                    clock: Arc::clone(&clock),
+                    keyring: config.secrets.clone(),
+                    client,
+                },
+            ),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "Slack and Teams messages are off: no HTTP client")
+            }
         }
         let queue = Queue::new(store.clone(), Arc::clone(&clock), registry, config.jobs);
         let clicks = Arc::new(amplify::ClickWriter::start(store.clone(), config.click_flush));

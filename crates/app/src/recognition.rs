@@ -144,6 +144,14 @@ pub async fn post_shoutout(app: &App, caller: &Caller, input: ShoutoutInput) -> 
         link: format!("/shoutouts/people/{to}"),
     };
     notify::send(&mut tx, app, org, vec![to], Some(from), &news, now).await?;
+    let link = format!("/shoutouts/people/{to}");
+    let chat = crate::chat::ShoutOut {
+        from_name: &caller.label,
+        to_name: &recipient.name,
+        message: &message,
+        link: &link,
+    };
+    crate::chat::shoutout_posted(&mut tx, app, org, &chat, now).await?;
     let shoutout = store::shoutout_by_id(&mut tx, org, id).await?.ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(ShoutoutView { shoutout, reactions: empty_reactions() })

@@ -530,6 +530,13 @@ async fn tell_about_step(
         }
         _ => {}
     }
+    if matches!(to, Status::LeadReview | Status::TeamReview) {
+        let reviewers =
+            if to == Status::LeadReview { "the department's leads" } else { "the social media team" };
+        let alert =
+            crate::chat::ReviewAlert { title: &s.title, author: &s.author_name, reviewers, link: &link };
+        crate::chat::review_waiting(db, app, org, &alert, now).await?;
+    }
     if let Step::Decide(d) = step {
         let verdict = match (d, to) {
             (Decision::Approve, Status::Approved) => "was approved".to_owned(),

@@ -85,6 +85,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     enablement(app, org.id).await?;
     recognition(app, org.id).await?;
     curation(app, org.id).await?;
+    communication(app, org.id).await?;
     println!(
         "\nDemo company \"Northwind Outdoor\" is ready. Sign in as olivia@northwind.example (owner), \
          sam@northwind.example (social team: /analytics) or marcus@northwind.example (employee: /share), \
@@ -951,5 +952,148 @@ async fn curation(app: &App, org: OrgId) -> anyhow::Result<()> {
         feeds::record_poll(&mut tx, org, *feed_id, &record).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// A weekly social session with attendance and a one-off clinic, the company's own accounts,
+/// follow lists for two departments, and a Slack integration that is paused (its URL leads
+/// nowhere, so it must not fill the queue with retries).
+async fn communication(app: &App, org: OrgId) -> anyhow::Result<()> {
+    use chorus_app::{chat, events, social};
+    use chorus_domain::events::EventInput;
+    let err = |e: chorus_app::Error| anyhow::anyhow!("{e}");
+    let sam = person(app, org, "sam@northwind.example").await?;
+    let today = app.now().date();
+    // Thursdays, as the chat has been for a few weeks already (its past dates have attendance).
+    let mut first = today - time::Duration::days(21);
+    while first.weekday() != time::Weekday::Thursday {
+        first -= time::Duration::days(1);
+    }
+    let weekly = events::create(
+        app,
+        &sam,
+        EventInput {
+            title: "Weekly #OutdoorTrails chat".into(),
+            description:
+                "One hour on the #OutdoorTrails hashtag: answer questions, share the week's best trail \
+                          photos, and cheer on each other's posts. Bring your phone."
+                    .into(),
+            place: "https://meet.northwind.example/trails".into(),
+            hashtag: "#OutdoorTrails".into(),
+            start_date: first.to_string(),
+            start_time: "17:00".into(),
+            duration_minutes: 60,
+            time_zone: "Europe/Berlin".into(),
+            repeat: "weekly".into(),
+            interval: Some(1),
+            until: None,
+            count: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let regulars = [
+        ("marcus@northwind.example", 4),
+        ("aisha@northwind.example", 4),
+        ("tom@northwind.example", 3),
+        ("elena@northwind.example", 2),
+        ("jonas@northwind.example", 1),
+    ];
+    for (email, weeks) in regulars {
+        let who = person(app, org, email).await?;
+        for week in 0..weeks {
+            let date = first + time::Duration::weeks(week);
+            events::attend(app, &who, weekly.id, &date.to_string(), true).await.map_err(err)?;
+        }
+    }
+    events::create(
+        app,
+        &sam,
+        EventInput {
+            title: "LinkedIn profile clinic".into(),
+            description: "Bring your laptop: we polish headlines, photos and About sections together.".into(),
+            place: "Basecamp, 2nd floor".into(),
+            start_date: (today + time::Duration::days(10)).to_string(),
+            start_time: "12:30".into(),
+            duration_minutes: 45,
+            time_zone: "Europe/Berlin".into(),
+            repeat: "once".into(),
+            ..EventInput::default()
+        },
+    )
+    .await
+    .map_err(err)?;
+
+    let accounts = [
+        ("linkedin", "Northwind Outdoor", "https://www.linkedin.com/company/northwind-outdoor"),
+        ("x", "@NorthwindOutdoor", "https://x.com/NorthwindOutdoor"),
+        ("mastodon", "@northwind@mastodon.social", "https://mastodon.social/@northwind"),
+        ("bluesky", "@northwind.bsky.social", "https://bsky.app/profile/northwind.bsky.social"),
+        ("instagram", "@northwind.outdoor", "https://www.instagram.com/northwind.outdoor/"),
+        ("youtube", "Northwind Outdoor", "https://www.youtube.com/@NorthwindOutdoor"),
+    ];
+    for (network, handle, url) in accounts {
+        let input = social::AccountInput { network: network.into(), handle: handle.into(), url: url.into() };
+        social::add_account(app, &sam, input).await.map_err(err)?;
+    }
+
+    let lists = social::follow_lists(app, &sam).await.map_err(err)?;
+    let department = |name: &str| lists.iter().find(|l| l.department_name == name).map(|l| l.department_id);
+    let entries = [
+        (
+            "priya@northwind.example",
+            "Engineering",
+            "The Pragmatic Engineer",
+            "https://newsletter.pragmaticengineer.com/",
+            "newsletter",
+            "How good engineering teams work; great for sharing.",
+        ),
+        (
+            "priya@northwind.example",
+            "Engineering",
+            "Rust Blog",
+            "https://blog.rust-lang.org/",
+            "blog",
+            "Release notes worth a post when we upgrade.",
+        ),
+        (
+            "tom@northwind.example",
+            "Field Operations",
+            "Trail Runner Magazine",
+            "https://www.trailrunnermag.com/",
+            "blog",
+            "Route features our rangers like to comment on.",
+        ),
+        (
+            "tom@northwind.example",
+            "Field Operations",
+            "The Outdoor Podcast",
+            "https://outdoorpodcast.example/",
+            "podcast",
+            "Weekly interviews; episode 112 features our Lakeside crew.",
+        ),
+    ];
+    for (lead, dept, name, url, kind, note) in entries {
+        let who = person(app, org, lead).await?;
+        let d = department(dept).with_context(|| format!("demo department {dept}"))?;
+        let input =
+            social::EntryInput { name: name.into(), url: url.into(), kind: kind.into(), note: note.into() };
+        social::add_entry(app, &who, d, input).await.map_err(err)?;
+    }
+
+    let grace = person(app, org, "grace@northwind.example").await?;
+    chat::create(
+        app,
+        &grace,
+        chat::IntegrationInput {
+            kind: "slack".into(),
+            name: "Slack #social-wins (demo, paused)".into(),
+            url: "https://hooks.slack.com/services/T000DEMO/B000DEMO/not-a-real-webhook".into(),
+            events: vec!["review_queue".into(), "shoutouts".into()],
+            status: Some("paused".into()),
+        },
+    )
+    .await
+    .map_err(err)?;
     Ok(())
 }

@@ -107,3 +107,14 @@ typed_id!(
     /// A request to spend points on a reward.
     RedemptionId,
 );
+
+typed_id!(
+    /// A social session (a one-off or weekly event).
+    EventId,
+    /// An account of the company's own on a network (the "follow us" directory).
+    CompanyAccountId,
+    /// An entry of a department's follow list.
+    FollowEntryId,
+    /// A Slack or Teams incoming webhook.
+    ChatIntegrationId,
+);

@@ -87,6 +87,12 @@ fn backoff_base(attempts: i64) -> time::Duration {
 #[error("asked to retry after {} s", .0.as_secs())]
 pub struct RetryAfter(pub Duration);
 
+/// A handler's error meaning "this will fail the same way every time" (a webhook answering 404):
+/// the job goes dead at once, with this error as its last error, instead of using its retries.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct Permanent(pub String);
+
 type BoxFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 type HandlerFn = Arc<dyn Fn(String) -> BoxFuture + Send + Sync>;
 
@@ -301,7 +307,8 @@ impl Queue {
                         .max(time::Duration::SECOND),
                     None => backoff(job.attempts),
                 };
-                let retry_at = (job.attempts < job.max_attempts).then(|| now + wait);
+                let permanent = e.downcast_ref::<Permanent>().is_some();
+                let retry_at = (job.attempts < job.max_attempts && !permanent).then(|| now + wait);
                 let outcome = if retry_at.is_some() { Outcome::Retry } else { Outcome::Dead };
                 if outcome == Outcome::Dead {
                     tracing::error!(error = %error, "Job {} failed for good after {} attempts", job.kind, job.attempts);

@@ -2,6 +2,7 @@
 //! publishing connectors (`publish`), each behind a trait so tests and `--demo` can use local
 //! stand-ins.
 
+pub mod chat;
 pub mod feeds;
 pub mod mail;
 pub mod preview;

@@ -32,6 +32,9 @@
 //! - [`mastodon`]: `POST /api/v2/media` and `POST /api/v1/statuses` with `Idempotency-Key`
 //!   (a repeated key answers the first status). It can answer slowly *after* storing the status
 //!   (a worker killed while a publish is in flight) and play scripted statuses.
+//! - [`slack`] and [`teams`]: Slack and Microsoft Teams incoming webhooks, strict about their
+//!   documented bodies (Slack's `{"text"}` with escaped mrkdwn, Teams' Adaptive Card message),
+//!   answering as the services do (`ok`, `1`, `400 no_text`, `404 no_service`), and removable.
 //! - [`webhook`]: a receiver that verifies Chorus's HMAC-SHA256 signature; it can answer slowly
 //!   after recording the delivery.
 
@@ -50,6 +53,8 @@ use axum::{
 pub mod facebook;
 pub mod linkedin;
 pub mod mastodon;
+pub mod slack;
+pub mod teams;
 pub mod webhook;
 pub mod x;
 

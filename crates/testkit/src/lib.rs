@@ -131,6 +131,8 @@ impl TestApp {
         // targets in general stay refused, so a redirect to localhost or 10.x is refused as in
         // production.
         config.feeds.allow_hosts = vec!["127.0.0.1".to_owned()];
+        // Slack and Teams stand-ins listen on loopback too.
+        config.chat_allow_loopback = true;
         let media_dir = match &db {
             TestDb::Sqlite(dir) => dir.join("media"),
             TestDb::Postgres(_) => {

@@ -3,10 +3,13 @@
 
 mod amplify;
 pub(crate) mod analytics;
+mod chat;
 mod contrib;
 mod dto;
 pub(crate) mod enablement;
+pub(crate) mod events;
 pub(crate) mod feeds;
+mod outreach;
 mod publish;
 mod readiness;
 mod recognition;
@@ -158,6 +161,24 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(feeds::get_curation_item))
         .routes(routes!(feeds::make_submission))
         .routes(routes!(feeds::dismiss))
+        .merge(communication_routes())
+}
+
+/// Social sessions, the company's accounts, follow lists and chat integrations.
+fn communication_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(events::list_events, events::create_event))
+        .routes(routes!(events::get_event, events::update_event, events::delete_event))
+        .routes(routes!(events::attend, events::attendance))
+        .routes(routes!(events::invite))
+        .routes(routes!(outreach::list_accounts, outreach::create_account))
+        .routes(routes!(outreach::update_account, outreach::delete_account))
+        .routes(routes!(outreach::list_follow_lists))
+        .routes(routes!(outreach::get_follow_list, outreach::create_entry))
+        .routes(routes!(outreach::update_entry, outreach::delete_entry))
+        .routes(routes!(chat::list_integrations, chat::create_integration))
+        .routes(routes!(chat::get_integration, chat::update_integration, chat::delete_integration))
+        .routes(routes!(chat::test_integration))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

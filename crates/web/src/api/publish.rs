@@ -393,7 +393,8 @@ pub async fn calendar_ics(
     Ok(([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], body).into_response())
 }
 
-/// RFC 5545 text: CRLF line ends, lines folded at 75 octets, text values escaped.
+/// RFC 5545 text: CRLF line ends, lines folded at 75 octets, text values escaped (the writer
+/// in `chorus_domain::ical`, shared with the social sessions' invites).
 fn ics(posts: &[Post], base_url: &str, now: time::OffsetDateTime) -> String {
     let stamp = |t: time::OffsetDateTime| {
         let t = t.to_offset(time::UtcOffset::UTC);
@@ -432,44 +433,7 @@ fn ics(posts: &[Post], base_url: &str, now: time::OffsetDateTime) -> String {
         lines.push("END:VEVENT".into());
     }
     lines.push("END:VCALENDAR".into());
-    lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("")
+    lines.iter().map(|l| ical::fold(l)).collect::<Vec<_>>().join("")
 }
 
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace("\r\n", "\\n")
-        .replace('\n', "\\n")
-}
-
-/// Folds a content line at 75 octets without splitting a UTF-8 character; ends it with CRLF.
-fn fold(line: &str) -> String {
-    let mut out = String::with_capacity(line.len() + 8);
-    let mut width = 0;
-    for c in line.chars() {
-        let n = c.len_utf8();
-        if width + n > 75 {
-            out.push_str("\r\n ");
-            width = 1;
-        }
-        out.push(c);
-        width += n;
-    }
-    out.push_str("\r\n");
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn long_lines_fold_at_75_octets_without_splitting_characters() {
-        let line = format!("DESCRIPTION:{}", "é".repeat(100));
-        let folded = super::fold(&line);
-        for part in folded.split("\r\n").filter(|p| !p.is_empty()) {
-            assert!(part.len() <= 75, "{} octets", part.len());
-        }
-        assert_eq!(folded.replace("\r\n ", "").trim_end(), line);
-        assert_eq!(super::escape("a,b;c\nd"), "a\\,b\\;c\\nd");
-    }
-}
+use chorus_domain::ical::{self, escape};

@@ -20,6 +20,10 @@ struct HomePage {
     attention: Vec<(String, String)>,
     /// For the social team: background jobs that ran out of attempts.
     dead_letters: usize,
+    /// The company's own accounts ("follow us on …").
+    company_accounts: Vec<super::outreach::AccountView>,
+    /// Whether this person keeps that list.
+    manage_accounts: bool,
 }
 
 pub async fn show(
@@ -42,6 +46,8 @@ pub async fn show(
     } else {
         (Vec::new(), 0)
     };
+    let company_accounts = super::outreach::account_views(&s, &user).await?;
+    let manage_accounts = chorus_domain::social::may_manage_accounts(&user.me.caller.actor).is_ok();
     let first_name = user.me.user.name.split_whitespace().next().unwrap_or_default().to_owned();
     Ok(HomePage {
         chrome: Chrome::for_user(&user, "home").notice(q.notice.as_deref()),
@@ -52,6 +58,8 @@ pub async fn show(
         departments,
         attention,
         dead_letters,
+        company_accounts,
+        manage_accounts,
     }
     .into_response())
 }

@@ -9,7 +9,10 @@ mod contrib;
 mod curation;
 mod departments;
 mod enablement;
+mod events;
 mod home;
+mod integrations;
+pub(crate) mod outreach;
 mod people;
 mod publish;
 mod readiness;
@@ -132,6 +135,9 @@ pub fn routes() -> Router<AppState> {
         .route("/readiness", get(readiness::show).post(readiness::record))
         .route("/readiness/actions", post(readiness::add_action))
         .route("/readiness/actions/{id}", post(readiness::update_action))
+        .merge(events::routes())
+        .merge(outreach::routes())
+        .merge(integrations::routes())
         .route("/mentoring", get(enablement::mentoring_home))
         .route("/mentoring/profile", post(enablement::mentoring_profile))
         .route("/mentoring/pairs", post(enablement::confirm_pairs))

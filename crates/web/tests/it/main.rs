@@ -4,12 +4,15 @@
 mod amplify;
 mod api;
 mod authz;
+mod chat;
 mod contrib;
 mod contrib_more;
+mod events;
 mod feeds;
 mod flows;
 mod isolation;
 mod mentoring;
+mod outreach;
 mod pages_contrib;
 mod policy;
 mod publish;
