@@ -6,13 +6,17 @@
 
 pub mod amplify;
 pub mod analytics;
+pub mod announcements;
 pub mod audit;
 pub mod campaigns;
 pub mod dead_letters;
 pub mod departments;
+pub mod digests;
+pub mod emails;
 pub mod error;
 pub mod guidelines;
 pub mod mail;
+pub mod markdown;
 pub mod me;
 pub mod media;
 pub mod mentoring;
@@ -32,6 +36,7 @@ pub mod submissions;
 pub mod surveys;
 pub mod tokens;
 pub mod training;
+pub mod unsubscribe;
 
 pub use error::{Error, Problems, Result};
 pub use me::Me;
@@ -69,6 +74,8 @@ pub struct Config {
     pub click_flush: std::time::Duration,
     /// How long raw clicks are kept (their hourly and daily roll-ups stay).
     pub click_retention: time::Duration,
+    /// When the daily and weekly digests go out (UTC).
+    pub digest_schedule: chorus_domain::notify::DigestSchedule,
 }
 
 impl Config {
@@ -87,6 +94,7 @@ impl Config {
             secrets: secrets::Keyring::ephemeral(),
             click_flush: std::time::Duration::from_millis(100),
             click_retention: time::Duration::days(90),
+            digest_schedule: chorus_domain::notify::DigestSchedule::default(),
         }
     }
 }
@@ -123,6 +131,14 @@ impl App {
     ) -> Self {
         let mut registry = Registry::default();
         mail::register(&mut registry, Arc::clone(&mailer));
+        announcements::register(
+            &mut registry,
+            announcements::MailParts {
+                store: store.clone(),
+                mailer: Arc::clone(&mailer),
+                links: emails::Links { base_url: config.base_url.clone(), keys: config.secrets.clone() },
+            },
+        );
         let fetcher = chorus_networks::preview::PreviewFetcher::new(config.previews.clone());
         previews::register(&mut registry, store.clone(), fetcher);
         match publishing::Publisher::new(

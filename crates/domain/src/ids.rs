@@ -70,6 +70,8 @@ typed_id!(
     /// A brand-guideline rule.
     RuleId,
     NotificationId,
+    /// A company-wide or department announcement.
+    AnnouncementId,
     /// A company account on a network (or the built-in blog, or a webhook).
     ChannelId,
     /// One submission placed on one channel.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod guidelines;
 pub mod ids;
 pub mod mentoring;
+pub mod notify;
 pub mod pagination;
 pub mod people;
 pub mod policy;
