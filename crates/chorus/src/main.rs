@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_analytics;
+mod bench_digest;
 mod bench_queue;
 mod bench_redirect;
 mod bench_survey;
@@ -83,6 +84,12 @@ struct MailArgs {
     /// Sender of Chorus e-mail.
     #[arg(long, env = "CHORUS_MAIL_FROM", default_value = "Chorus <chorus@localhost>")]
     mail_from: String,
+    /// Day the weekly "wins" digest goes out (UTC), e.g. monday.
+    #[arg(long, env = "CHORUS_DIGEST_WEEKDAY", default_value = "monday")]
+    digest_weekday: String,
+    /// Hour (0–23, UTC) the daily and weekly digests go out.
+    #[arg(long, env = "CHORUS_DIGEST_HOUR", default_value_t = 8, value_parser = clap::value_parser!(u8).range(0..=23))]
+    digest_hour: u8,
 }
 
 /// How this process runs background jobs (publishing, e-mail, link previews).
@@ -194,6 +201,8 @@ enum BenchKind {
     Analytics(bench_analytics::AnalyticsArgs),
     /// Anonymous survey intake over HTTP from a large organization, then its full report.
     Survey(bench_survey::SurveyArgs),
+    /// The weekly digest rendered and queued for a large organization, then one announcement fanned out.
+    Digest(bench_digest::DigestArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -345,6 +354,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 bench_analytics::run(storage.database_url.clone(), args).await
             }
             Some(BenchKind::Survey(args)) => bench_survey::run(storage.database_url.clone(), args).await,
+            Some(BenchKind::Digest(args)) => bench_digest::run(storage.database_url.clone(), args).await,
         },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Migrate => {
@@ -395,7 +405,12 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
 async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
     let store = open_store(storage).await?;
     let base_url = std::env::var("CHORUS_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-    let mail = MailArgs { smtp_url: None, mail_from: String::new() };
+    let mail = MailArgs {
+        smtp_url: None,
+        mail_from: String::new(),
+        digest_weekday: "monday".into(),
+        digest_hour: 8,
+    };
     let content = ContentArgs {
         max_image_mb: 25,
         max_video_mb: 500,
@@ -442,7 +457,7 @@ impl Default for Tuning {
     }
 }
 
-/// The worker's periodic upkeep: analytics roll-ups and click retention, every minute.
+/// The worker's periodic upkeep, every minute: analytics roll-ups, click retention, digests.
 fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
     let app = app.clone();
     tokio::spawn(async move {
@@ -455,6 +470,11 @@ fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "Analytics roll-up failed; retrying in a minute"),
+            }
+            // Digests due this period: claimed once per organization and period, whatever the
+            // number of workers.
+            if let Err(e) = chorus_app::digests::run_due(&app).await {
+                tracing::warn!(error = %e, "Digests failed; retrying in a minute");
             }
         }
     })
@@ -475,6 +495,8 @@ fn build_app(
     config.click_flush = tuning.click_flush;
     config.click_retention = tuning.click_retention;
     config.email_notifications = mail.smtp_url.is_some();
+    config.digest_schedule = chorus_domain::notify::DigestSchedule::parse(&mail.digest_weekday, mail.digest_hour)
+        .map_err(|e| anyhow::anyhow!("--digest-weekday / --digest-hour: {e}"))?;
     let mib = chorus_media::Limits::MIB;
     config.media_limits = chorus_media::Limits {
         image: content.max_image_mb * mib,

@@ -5,6 +5,7 @@ mod amplify;
 pub(crate) mod analytics;
 mod contrib;
 mod dto;
+mod notify;
 pub(crate) mod enablement;
 mod publish;
 mod readiness;
@@ -86,6 +87,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(contrib::list_pillars, contrib::create_pillar))
         .routes(routes!(contrib::list_notifications))
         .routes(routes!(contrib::read_notifications))
+        .routes(routes!(notify::get_preferences, notify::put_preferences))
+        .routes(routes!(notify::list_announcements, notify::create_announcement))
+        .routes(routes!(notify::get_announcement))
+        .routes(routes!(notify::read_announcement))
+        .routes(routes!(notify::mail_queue))
         .routes(routes!(publish::list_channels, publish::create_channel))
         .routes(routes!(publish::list_posts, publish::create_post))
         .routes(routes!(publish::get_post))

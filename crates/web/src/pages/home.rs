@@ -20,6 +20,8 @@ struct HomePage {
     attention: Vec<(String, String)>,
     /// For the social team: background jobs that ran out of attempts.
     dead_letters: usize,
+    /// Pinned announcements the person may see.
+    pinned: Vec<super::notify::AnnouncementView>,
 }
 
 pub async fn show(
@@ -42,6 +44,7 @@ pub async fn show(
     } else {
         (Vec::new(), 0)
     };
+    let pinned = super::notify::pinned(&s, &user).await?;
     let first_name = user.me.user.name.split_whitespace().next().unwrap_or_default().to_owned();
     Ok(HomePage {
         chrome: Chrome::for_user(&user, "home").notice(q.notice.as_deref()),
@@ -52,6 +55,7 @@ pub async fn show(
         departments,
         attention,
         dead_letters,
+        pinned,
     }
     .into_response())
 }
