@@ -124,11 +124,13 @@ pub async fn queue_view(app: &App, caller: &Caller, limit: i64) -> Result<QueueV
         } else {
             match serde_json::from_str::<crate::announcements::AnnouncementEmail>(&j.payload) {
                 Ok(m) => {
-                    let to = chorus_store::users::get(&mut db, org, UserId::from(m.user_id))
+                    let user = UserId::from(m.user_id);
+                    let to = chorus_store::users::get(&mut db, org, user).await?.map(|u| u.email).unwrap_or_default();
+                    let title = chorus_store::announcements::get(&mut db, org, user, m.announcement_id.into())
                         .await?
-                        .map(|u| u.email)
+                        .map(|a| a.title)
                         .unwrap_or_default();
-                    (to, "Announcement".to_owned())
+                    (to, format!("Announcement: {title}"))
                 }
                 Err(_) => (String::new(), String::new()),
             }

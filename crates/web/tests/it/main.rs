@@ -9,6 +9,8 @@ mod contrib_more;
 mod flows;
 mod isolation;
 mod mentoring;
+mod notify;
+mod notify_mail;
 mod pages_contrib;
 mod policy;
 mod publish;
