@@ -63,7 +63,9 @@ pub async fn publish(app: &App, caller: &Caller, draft: &Draft) -> Result<(Annou
         Some(d) => Some(
             departments::get(&mut tx, org, d)
                 .await?
-                .ok_or_else(|| Error::from(chorus_domain::Invalid::new("department_id", "is not a department here")))?
+                .ok_or_else(|| {
+                    Error::from(chorus_domain::Invalid::new("department_id", "is not a department here"))
+                })?
                 .name,
         ),
     };
@@ -265,7 +267,9 @@ impl MailParts {
         let org = OrgId::from(job.org_id);
         let user = UserId::from(job.user_id);
         let mut db = self.store.conn().await?;
-        let Some(a) = store::get(&mut db, org, user, job.announcement_id.into()).await? else { return Ok(()) };
+        let Some(a) = store::get(&mut db, org, user, job.announcement_id.into()).await? else {
+            return Ok(());
+        };
         let Some((name, email)) = users::contact(&mut db, org, user).await? else { return Ok(()) };
         // They may have turned announcement e-mail off since it was queued.
         if crate::notify::delivery_of(&mut db, org, user, KIND).await.map_err(|e| anyhow::anyhow!("{e}"))?

@@ -16,9 +16,7 @@ use chorus_domain::{
     clock::to_millis,
     notify::{self as domain, Cadence, Delivery},
 };
-use chorus_store::{
-    admin, analytics as stats, digests as store, digests::Run, notifications, preferences,
-};
+use chorus_store::{admin, analytics as stats, digests as store, digests::Run, notifications, preferences};
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
 
@@ -159,8 +157,12 @@ async fn process(app: &App, mut run: Run) -> Result<i64> {
         Cadence::Daily => emails::SharedPart::default(),
     };
     let (subject, heading) = match cadence {
-        Cadence::Weekly => (format!("This week's wins at {org_name}"), format!("This week's wins at {org_name}")),
-        Cadence::Daily => (format!("Your daily Chorus digest for {org_name}"), "Your daily digest".to_owned()),
+        Cadence::Weekly => {
+            (format!("This week's wins at {org_name}"), format!("This week's wins at {org_name}"))
+        }
+        Cadence::Daily => {
+            (format!("Your daily Chorus digest for {org_name}"), "Your daily digest".to_owned())
+        }
     };
     let period = format!("{} – {}", day(run.period_start), day(run.period_end - Duration::SECOND));
     let mut total = 0;
@@ -175,8 +177,9 @@ async fn process(app: &App, mut run: Run) -> Result<i64> {
             }
         }
         let mut items: HashMap<uuid::Uuid, Vec<notifications::Notification>> = HashMap::new();
-        for n in notifications::of_people_between(&mut db, org, run.cursor, last, run.period_start, run.period_end)
-            .await?
+        for n in
+            notifications::of_people_between(&mut db, org, run.cursor, last, run.period_start, run.period_end)
+                .await?
         {
             items.entry(n.user_id.0).or_default().push(n);
         }

@@ -155,10 +155,9 @@ pub struct AnnouncementMail<'a> {
 pub fn announcement(app: &Links, to: &To<'_>, a: &AnnouncementMail<'_>) -> OutgoingEmail {
     let link = app.url(a.path);
     let body_html = crate::markdown::render(a.body);
-    let (html, text, unsubscribe) =
-        both!(AnnouncementHtml, AnnouncementText, Footer::new(app, to.org, to.user, notify::kind("announcement").name), {
-            audience: a.audience, title: a.title, body: a.body, body_html: &body_html, author: a.author, link: &link,
-        });
+    let (html, text, unsubscribe) = both!(AnnouncementHtml, AnnouncementText, Footer::new(app, to.org, to.user, notify::kind("announcement").name), {
+        audience: a.audience, title: a.title, body: a.body, body_html: &body_html, author: a.author, link: &link,
+    });
     OutgoingEmail {
         to: to.email.to_owned(),
         to_name: Some(to.name.to_owned()),

@@ -125,11 +125,15 @@ pub async fn queue_view(app: &App, caller: &Caller, limit: i64) -> Result<QueueV
             match serde_json::from_str::<crate::announcements::AnnouncementEmail>(&j.payload) {
                 Ok(m) => {
                     let user = UserId::from(m.user_id);
-                    let to = chorus_store::users::get(&mut db, org, user).await?.map(|u| u.email).unwrap_or_default();
-                    let title = chorus_store::announcements::get(&mut db, org, user, m.announcement_id.into())
+                    let to = chorus_store::users::get(&mut db, org, user)
                         .await?
-                        .map(|a| a.title)
+                        .map(|u| u.email)
                         .unwrap_or_default();
+                    let title =
+                        chorus_store::announcements::get(&mut db, org, user, m.announcement_id.into())
+                            .await?
+                            .map(|a| a.title)
+                            .unwrap_or_default();
                     (to, format!("Announcement: {title}"))
                 }
                 Err(_) => (String::new(), String::new()),

@@ -62,7 +62,8 @@ pub async fn send(
         }
         if let Some((name, email)) = users::contact(db, org, user).await? {
             let to = emails::To { org, user, name: &name, email: &email };
-            let message = emails::notification(&emails::Links::of(app), &to, news.kind, &news.title, &news.link);
+            let message =
+                emails::notification(&emails::Links::of(app), &to, news.kind, &news.title, &news.link);
             mail::queue(db, org, message, now).await?;
         }
     }
@@ -108,7 +109,11 @@ pub async fn preferences(app: &App, caller: &Caller) -> Result<Vec<Preference>> 
 
 /// Changes some of the caller's choices: `(kind, delivery)` pairs, all checked before any is
 /// saved (one bad pair changes nothing).
-pub async fn set_preferences(app: &App, caller: &Caller, changes: &[(String, String)]) -> Result<Vec<Preference>> {
+pub async fn set_preferences(
+    app: &App,
+    caller: &Caller,
+    changes: &[(String, String)],
+) -> Result<Vec<Preference>> {
     let me = caller.actor.user_id.ok_or(Error::Unauthenticated("sign in as a person"))?;
     let mut problems = Vec::new();
     let mut parsed_changes = Vec::new();

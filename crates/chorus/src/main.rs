@@ -495,8 +495,9 @@ fn build_app(
     config.click_flush = tuning.click_flush;
     config.click_retention = tuning.click_retention;
     config.email_notifications = mail.smtp_url.is_some();
-    config.digest_schedule = chorus_domain::notify::DigestSchedule::parse(&mail.digest_weekday, mail.digest_hour)
-        .map_err(|e| anyhow::anyhow!("--digest-weekday / --digest-hour: {e}"))?;
+    config.digest_schedule =
+        chorus_domain::notify::DigestSchedule::parse(&mail.digest_weekday, mail.digest_hour)
+            .map_err(|e| anyhow::anyhow!("--digest-weekday / --digest-hour: {e}"))?;
     let mib = chorus_media::Limits::MIB;
     config.media_limits = chorus_media::Limits {
         image: content.max_image_mb * mib,

@@ -5,7 +5,7 @@
 //! governs e-mail only — `immediate` (one e-mail now), `daily` or `weekly` (collected into that
 //! digest), or `off`.
 
-use crate::{Actor, DepartmentId, Denied, Invalid, Role};
+use crate::{Actor, Denied, DepartmentId, Invalid, Role};
 use time::{Duration, OffsetDateTime, Time, Weekday};
 
 /// How a person wants e-mail about one kind of notification.
@@ -39,9 +39,10 @@ impl Delivery {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        Self::ALL.into_iter().find(|d| d.as_str() == raw.trim()).ok_or_else(|| {
-            Invalid::new("delivery", "must be one of immediate, daily, weekly, off")
-        })
+        Self::ALL
+            .into_iter()
+            .find(|d| d.as_str() == raw.trim())
+            .ok_or_else(|| Invalid::new("delivery", "must be one of immediate, daily, weekly, off"))
     }
 }
 
@@ -59,17 +60,52 @@ const ANY: &[Delivery] = &Delivery::ALL;
 /// Every kind Chorus sends. A kind sent by code but missing here is treated as `immediate`
 /// (see [`kind`]), so news is never lost; add it here to let people choose.
 pub const KINDS: &[Kind] = &[
-    Kind { name: "review.waiting", label: "A submission waits for my review", default: Delivery::Immediate, allowed: ANY },
-    Kind { name: "submission.decided", label: "A decision on my submission", default: Delivery::Immediate, allowed: ANY },
-    Kind { name: "submission.edited", label: "Someone edited my submission", default: Delivery::Daily, allowed: ANY },
+    Kind {
+        name: "review.waiting",
+        label: "A submission waits for my review",
+        default: Delivery::Immediate,
+        allowed: ANY,
+    },
+    Kind {
+        name: "submission.decided",
+        label: "A decision on my submission",
+        default: Delivery::Immediate,
+        allowed: ANY,
+    },
+    Kind {
+        name: "submission.edited",
+        label: "Someone edited my submission",
+        default: Delivery::Daily,
+        allowed: ANY,
+    },
     Kind { name: "comment", label: "Comments on my submissions", default: Delivery::Daily, allowed: ANY },
     Kind { name: "mention", label: "Someone mentioned me", default: Delivery::Immediate, allowed: ANY },
-    Kind { name: "coauthor", label: "I was added as a co-author", default: Delivery::Immediate, allowed: ANY },
-    Kind { name: "survey", label: "A survey asks for my answers", default: Delivery::Immediate, allowed: ANY },
+    Kind {
+        name: "coauthor",
+        label: "I was added as a co-author",
+        default: Delivery::Immediate,
+        allowed: ANY,
+    },
+    Kind {
+        name: "survey",
+        label: "A survey asks for my answers",
+        default: Delivery::Immediate,
+        allowed: ANY,
+    },
     Kind { name: "training", label: "Training assigned to me", default: Delivery::Immediate, allowed: ANY },
     Kind { name: "announcement", label: "Announcements", default: Delivery::Immediate, allowed: ANY },
-    Kind { name: "shoutout.received", label: "Someone gave me a shout-out", default: Delivery::Immediate, allowed: ANY },
-    Kind { name: "reward.decided", label: "A decision on my reward request", default: Delivery::Immediate, allowed: ANY },
+    Kind {
+        name: "shoutout.received",
+        label: "Someone gave me a shout-out",
+        default: Delivery::Immediate,
+        allowed: ANY,
+    },
+    Kind {
+        name: "reward.decided",
+        label: "A decision on my reward request",
+        default: Delivery::Immediate,
+        allowed: ANY,
+    },
     Kind {
         name: "digest.daily",
         label: "The daily digest (what I chose to get daily)",
@@ -298,10 +334,19 @@ mod tests {
         assert_eq!(s.period_end(Cadence::Daily, now), datetime!(2026-12-09 08:00 UTC));
         assert_eq!(s.period_end(Cadence::Weekly, now), datetime!(2026-12-07 08:00 UTC));
         // Before the hour, yesterday's.
-        assert_eq!(s.period_end(Cadence::Daily, datetime!(2026-12-09 07:59 UTC)), datetime!(2026-12-08 08:00 UTC));
+        assert_eq!(
+            s.period_end(Cadence::Daily, datetime!(2026-12-09 07:59 UTC)),
+            datetime!(2026-12-08 08:00 UTC)
+        );
         // Monday before 08:00 → the previous Monday.
-        assert_eq!(s.period_end(Cadence::Weekly, datetime!(2026-12-07 07:00 UTC)), datetime!(2026-11-30 08:00 UTC));
-        assert_eq!(s.period_end(Cadence::Weekly, datetime!(2026-12-07 08:00 UTC)), datetime!(2026-12-07 08:00 UTC));
+        assert_eq!(
+            s.period_end(Cadence::Weekly, datetime!(2026-12-07 07:00 UTC)),
+            datetime!(2026-11-30 08:00 UTC)
+        );
+        assert_eq!(
+            s.period_end(Cadence::Weekly, datetime!(2026-12-07 08:00 UTC)),
+            datetime!(2026-12-07 08:00 UTC)
+        );
         assert!(DigestSchedule::parse("fri", 7).is_ok());
         assert!(DigestSchedule::parse("someday", 7).is_err());
         assert!(DigestSchedule::parse("monday", 24).is_err());
@@ -310,7 +355,13 @@ mod tests {
     #[test]
     fn leads_announce_to_their_department_only() {
         let d = DepartmentId::new();
-        let lead = Actor { org_id: OrgId::new(), user_id: Some(UserId::new()), role: Role::Lead, department_id: Some(d), leads: vec![d] };
+        let lead = Actor {
+            org_id: OrgId::new(),
+            user_id: Some(UserId::new()),
+            role: Role::Lead,
+            department_id: Some(d),
+            leads: vec![d],
+        };
         assert!(may_announce(&lead, Some(d)).is_ok());
         assert!(may_announce(&lead, None).is_err());
         assert!(may_announce(&lead, Some(DepartmentId::new())).is_err());

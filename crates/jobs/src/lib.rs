@@ -77,7 +77,10 @@ pub async fn enqueue_many<J: Job>(
     let batch = jobs
         .iter()
         .map(|j| {
-            Ok(sql::BatchJob { id: JobId::new(), payload: serde_json::to_string(j).context("serialize job payload")? })
+            Ok(sql::BatchJob {
+                id: JobId::new(),
+                payload: serde_json::to_string(j).context("serialize job payload")?,
+            })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let template = sql::NewJob {

@@ -57,7 +57,11 @@ impl Header for ListUnsubscribePost {
     }
 
     fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        if s.trim() == "List-Unsubscribe=One-Click" { Ok(Self) } else { Err("expected List-Unsubscribe=One-Click".into()) }
+        if s.trim() == "List-Unsubscribe=One-Click" {
+            Ok(Self)
+        } else {
+            Err("expected List-Unsubscribe=One-Click".into())
+        }
     }
 
     fn display(&self) -> HeaderValue {

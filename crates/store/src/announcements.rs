@@ -51,11 +51,7 @@ pub async fn insert(db: &mut impl Db, org: OrgId, a: &Announcement) -> Result<()
 }
 
 /// The active people an announcement reaches: everyone, or one department's people.
-pub async fn audience(
-    db: &mut impl Db,
-    org: OrgId,
-    department: Option<DepartmentId>,
-) -> Result<Vec<UserId>> {
+pub async fn audience(db: &mut impl Db, org: OrgId, department: Option<DepartmentId>) -> Result<Vec<UserId>> {
     const ALL: &str = "select id from users where org_id = $1 and status = 'active' order by id";
     const DEPT: &str =
         "select id from users where org_id = $1 and status = 'active' and department_id = $2 order by id";
@@ -66,7 +62,20 @@ pub async fn audience(
     Ok(ids.into_iter().map(Into::into).collect())
 }
 
-type Row = (Uuid, Option<Uuid>, Option<String>, Option<Uuid>, Option<String>, String, String, i64, i64, i64, i64, i64);
+type Row = (
+    Uuid,
+    Option<Uuid>,
+    Option<String>,
+    Option<Uuid>,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
 
 macro_rules! select {
     ($tail:literal) => {

@@ -35,7 +35,8 @@ pub async fn previous_end(
     cadence: &str,
     before: OffsetDateTime,
 ) -> Result<Option<OffsetDateTime>> {
-    const SQL: &str = "select max(period_end) from digest_runs where org_id = $1 and cadence = $2 and period_end < $3";
+    const SQL: &str =
+        "select max(period_end) from digest_runs where org_id = $1 and cadence = $2 and period_end < $3";
     let end: Option<i64> = run!(db, |c| sqlx::query_scalar(SQL)
         .bind(org.0)
         .bind(cadence)
@@ -248,5 +249,10 @@ pub async fn shoutouts(
         .bind(limit)
         .fetch_all(c)
         .await)?;
-    Ok((n, rows.into_iter().map(|(from_name, to_name, message)| Shoutout { from_name, to_name, message }).collect()))
+    Ok((
+        n,
+        rows.into_iter()
+            .map(|(from_name, to_name, message)| Shoutout { from_name, to_name, message })
+            .collect(),
+    ))
 }

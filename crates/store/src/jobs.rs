@@ -380,7 +380,7 @@ pub async fn unfinished_of_kinds(
             .await)?;
         out.extend(rows.into_iter().map(summary));
     }
-    out.sort_by(|a, b| (a.state != "dead", a.run_at, a.id.0).cmp(&(b.state != "dead", b.run_at, b.id.0)));
+    out.sort_by_key(|a| (a.state != "dead", a.run_at, a.id.0));
     out.truncate(usize::try_from(limit).unwrap_or(0));
     Ok(out)
 }

@@ -7,8 +7,7 @@ use uuid::Uuid;
 
 /// A person's stored choices: `(kind, delivery)`.
 pub async fn of_user(db: &mut impl Db, org: OrgId, user: UserId) -> Result<Vec<(String, String)>> {
-    const SQL: &str =
-        "select kind, delivery from notification_preferences where org_id = $1 and user_id = $2 order by kind";
+    const SQL: &str = "select kind, delivery from notification_preferences where org_id = $1 and user_id = $2 order by kind";
     Ok(run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(user.0).fetch_all(c).await)?)
 }
 

@@ -153,8 +153,14 @@ async fn announcements_page(
     errors: Vec<FormError>,
     notice: Option<&str>,
 ) -> Result<AnnouncementsPage, PageError> {
-    let items = announcements::list(&s.app, &user.me.caller, None, chorus_domain::pagination::Limit::new(Some(100)), false)
-        .await?;
+    let items = announcements::list(
+        &s.app,
+        &user.me.caller,
+        None,
+        chorus_domain::pagination::Limit::new(Some(100)),
+        false,
+    )
+    .await?;
     let (company_wide, departments) = announce_targets(s, user).await?;
     Ok(AnnouncementsPage {
         chrome: Chrome::for_user(user, "announcements").notice(notice),
@@ -195,10 +201,9 @@ pub async fn publish(
 ) -> Result<Response, PageError> {
     let department = match f.department_id.trim() {
         "" => Ok(None),
-        raw => raw
-            .parse::<uuid::Uuid>()
-            .map(|u| Some(DepartmentId::from(u)))
-            .map_err(|_| Error::from(chorus_domain::Invalid::new("department_id", "is not a department here"))),
+        raw => raw.parse::<uuid::Uuid>().map(|u| Some(DepartmentId::from(u))).map_err(|_| {
+            Error::from(chorus_domain::Invalid::new("department_id", "is not a department here"))
+        }),
     };
     let result = match department {
         Ok(department_id) => {
@@ -213,7 +218,9 @@ pub async fn publish(
         Err(e) => Err(e),
     };
     match result {
-        Ok((a, _)) => Ok(Redirect::to(&format!("{}?notice=announced", announcements::path(a.id))).into_response()),
+        Ok((a, _)) => {
+            Ok(Redirect::to(&format!("{}?notice=announced", announcements::path(a.id))).into_response())
+        }
         Err(e) => {
             let errors = form_errors(e)?;
             let draft = AnnouncementDraft {
@@ -364,7 +371,13 @@ pub async fn mail_queue(State(s): State<AppState>, user: PageUser) -> Result<Res
 
 /// Pinned announcements for the home page.
 pub async fn pinned(s: &AppState, user: &PageUser) -> Result<Vec<AnnouncementView>, Error> {
-    let list =
-        announcements::list(&s.app, &user.me.caller, None, chorus_domain::pagination::Limit::new(Some(5)), true).await?;
+    let list = announcements::list(
+        &s.app,
+        &user.me.caller,
+        None,
+        chorus_domain::pagination::Limit::new(Some(5)),
+        true,
+    )
+    .await?;
     Ok(list.iter().take(5).map(|a| view(&user.me.caller, a)).collect())
 }

@@ -46,7 +46,13 @@ impl World {
         }
     }
 
-    async fn send(&self, method: reqwest::Method, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
@@ -97,13 +103,22 @@ async fn each_person_chooses_email_per_kind_and_a_bad_choice_changes_nothing() {
     assert_eq!(w.delivery(&w.sales, "comment").await, "daily");
     assert_eq!(w.delivery(&w.sales, "digest.weekly").await, "weekly");
     let (_, prefs) = w.get(&w.sales, "/api/v1/notifications/preferences").await;
-    for kind in ["review.waiting", "mention", "announcement", "shoutout.received", "reward.decided", "digest.daily"] {
-        assert!(prefs["items"].as_array().expect("items").iter().any(|p| p["kind"] == kind), "{kind} missing");
+    for kind in
+        ["review.waiting", "mention", "announcement", "shoutout.received", "reward.decided", "digest.daily"]
+    {
+        assert!(
+            prefs["items"].as_array().expect("items").iter().any(|p| p["kind"] == kind),
+            "{kind} missing"
+        );
     }
 
     let (status, body) = w
-        .put(&w.sales, "/api/v1/notifications/preferences", json!({"items": [
-            {"kind": "comment", "delivery": "off"}, {"kind": "announcement", "delivery": "weekly"}]}))
+        .put(
+            &w.sales,
+            "/api/v1/notifications/preferences",
+            json!({"items": [
+            {"kind": "comment", "delivery": "off"}, {"kind": "announcement", "delivery": "weekly"}]}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(w.delivery(&w.sales, "comment").await, "off");
@@ -113,9 +128,15 @@ async fn each_person_chooses_email_per_kind_and_a_bad_choice_changes_nothing() {
 
     // One bad pair refuses the whole change, with a reason.
     for (bad, reason) in [
-        (json!({"items": [{"kind": "comment", "delivery": "daily"}, {"kind": "nonsense", "delivery": "off"}]}), "not a notification kind"),
+        (
+            json!({"items": [{"kind": "comment", "delivery": "daily"}, {"kind": "nonsense", "delivery": "off"}]}),
+            "not a notification kind",
+        ),
         (json!({"items": [{"kind": "digest.weekly", "delivery": "immediate"}]}), "allows only weekly, off"),
-        (json!({"items": [{"kind": "comment", "delivery": "sometimes"}]}), "must be one of immediate, daily, weekly, off"),
+        (
+            json!({"items": [{"kind": "comment", "delivery": "sometimes"}]}),
+            "must be one of immediate, daily, weekly, off",
+        ),
     ] {
         let (status, problem) = w.put(&w.sales, "/api/v1/notifications/preferences", bad).await;
         assert_eq!(status, 422, "{problem}");
@@ -127,7 +148,14 @@ async fn each_person_chooses_email_per_kind_and_a_bad_choice_changes_nothing() {
 
     // The page shows the choices and saves them; a forged value gets a readable 422.
     let browser = w.t.sign_in("sam@acme.test", PASSWORD).await;
-    let html = browser.get(w.t.url("/notifications/preferences")).send().await.expect("page").text().await.expect("html");
+    let html = browser
+        .get(w.t.url("/notifications/preferences"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
     assert!(html.contains("name=\"comment\" value=\"off\" checked"), "{html}");
     let csrf = csrf_of(&html);
     let res = browser
@@ -147,7 +175,8 @@ async fn each_person_chooses_email_per_kind_and_a_bad_choice_changes_nothing() {
         .expect("save");
     assert_eq!(res.status(), 422);
     assert!(res.text().await.expect("html").contains("allows only daily, off"));
-    let notifications = browser.get(w.t.url("/notifications")).send().await.expect("page").text().await.expect("html");
+    let notifications =
+        browser.get(w.t.url("/notifications")).send().await.expect("page").text().await.expect("html");
     assert!(notifications.contains("href=\"/notifications/preferences\""));
 }
 
@@ -193,22 +222,39 @@ async fn announcements_reach_their_audience_and_the_author_sees_who_read_them() 
     let (_, mine) = w.get(&w.lead, &format!("/api/v1/announcements/{id}")).await;
     assert_eq!((mine["reads"].clone(), mine["audience"].clone()), (json!(1), json!(1)), "{mine}");
     let browser = w.t.sign_in("lead@acme.test", PASSWORD).await;
-    let page = browser.get(w.t.url(&format!("/announcements/{id}"))).send().await.expect("page").text().await.expect("html");
+    let page = browser
+        .get(w.t.url(&format!("/announcements/{id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
     assert!(page.contains("1 of 1 read"), "{page}");
-    assert!(page.contains("<strong>Well done</strong>") && !page.contains("<script>x"), "Markdown, sanitized: {page}");
+    assert!(
+        page.contains("<strong>Well done</strong>") && !page.contains("<script>x"),
+        "Markdown, sanitized: {page}"
+    );
 
     // Who may announce what, and bad input.
-    let (status, p) = w.post(&w.lead, "/api/v1/announcements", json!({"title": "Everyone", "body": "x"})).await;
+    let (status, p) =
+        w.post(&w.lead, "/api/v1/announcements", json!({"title": "Everyone", "body": "x"})).await;
     assert_eq!(status, 403, "a lead announces to their own department only: {p}");
     let eng = w.department("Engineering").await;
-    let (status, _) = w.post(&w.lead, "/api/v1/announcements", json!({"title": "Eng", "body": "x", "department_id": eng})).await;
+    let (status, _) = w
+        .post(&w.lead, "/api/v1/announcements", json!({"title": "Eng", "body": "x", "department_id": eng}))
+        .await;
     assert_eq!(status, 403);
     assert_eq!(w.post(&w.sales, "/api/v1/announcements", json!({"title": "Hi", "body": "x"})).await.0, 403);
     let (status, p) = w.post(&w.admin, "/api/v1/announcements", json!({"title": " ", "body": ""})).await;
     assert_eq!(status, 422, "{p}");
     assert!(p.to_string().contains("title") && p.to_string().contains("body"), "{p}");
     let (status, p) = w
-        .post(&w.admin, "/api/v1/announcements", json!({"title": "x", "body": "y", "department_id": uuid::Uuid::new_v4()}))
+        .post(
+            &w.admin,
+            "/api/v1/announcements",
+            json!({"title": "x", "body": "y", "department_id": uuid::Uuid::new_v4()}),
+        )
         .await;
     assert_eq!(status, 422, "an unknown department: {p}");
     assert_eq!(w.get(&w.sales, "/api/v1/announcements/not-a-uuid").await.0, 404);
@@ -219,7 +265,11 @@ async fn announcements_reach_their_audience_and_the_author_sees_who_read_them() 
 
     // A pinned company-wide one from an admin shows on everyone's home page.
     let (status, _) = w
-        .post(&w.admin, "/api/v1/announcements", json!({"title": "New office opens Monday", "body": "Coffee's on us", "pinned": true}))
+        .post(
+            &w.admin,
+            "/api/v1/announcements",
+            json!({"title": "New office opens Monday", "body": "Coffee's on us", "pinned": true}),
+        )
         .await;
     assert_eq!(status, 201);
     let erin = w.t.sign_in("erin@acme.test", PASSWORD).await;
@@ -232,15 +282,30 @@ async fn announcements_reach_their_audience_and_the_author_sees_who_read_them() 
 #[tokio::test]
 async fn immediate_email_follows_each_persons_choice_and_carries_both_parts_and_an_unsubscribe_link() {
     let w = World::new(true).await;
-    w.put(&w.eng, "/api/v1/notifications/preferences", json!({"items": [{"kind": "announcement", "delivery": "off"}]})).await;
-    let (status, a) = w.post(&w.admin, "/api/v1/announcements", json!({"title": "All hands <Friday>", "body": "See you *there*"})).await;
+    w.put(
+        &w.eng,
+        "/api/v1/notifications/preferences",
+        json!({"items": [{"kind": "announcement", "delivery": "off"}]}),
+    )
+    .await;
+    let (status, a) = w
+        .post(
+            &w.admin,
+            "/api/v1/announcements",
+            json!({"title": "All hands <Friday>", "body": "See you *there*"}),
+        )
+        .await;
     assert_eq!(status, 201, "{a}");
     assert_eq!(a["notified"], 3, "everyone but the author is told in the app");
     assert_eq!(a["emails_queued"], 2, "Erin turned announcement e-mail off");
     w.t.run_jobs().await;
-    let sent: Vec<_> = w.t.mailer.sent().into_iter().filter(|m| m.subject.starts_with("Company-wide")).collect();
+    let sent: Vec<_> =
+        w.t.mailer.sent().into_iter().filter(|m| m.subject.starts_with("Company-wide")).collect();
     let to: Vec<&str> = sent.iter().map(|m| m.to.as_str()).collect();
-    assert!(to.contains(&"sam@acme.test") && to.contains(&"lead@acme.test") && !to.contains(&"erin@acme.test"), "{to:?}");
+    assert!(
+        to.contains(&"sam@acme.test") && to.contains(&"lead@acme.test") && !to.contains(&"erin@acme.test"),
+        "{to:?}"
+    );
     let m = sent.iter().find(|m| m.to == "sam@acme.test").expect("Sam's");
     assert_eq!(m.subject, "Company-wide: All hands <Friday>");
     assert!(m.text.contains("See you *there*"), "{}", m.text);
@@ -260,7 +325,8 @@ async fn the_unsubscribe_link_asks_on_get_acts_on_one_click_post_and_refuses_a_f
     let keys = &w.t.app.config.secrets;
     let token = chorus_app::unsubscribe::token(keys, w.org, w.sales_id, "digest.weekly");
     let url = w.t.url(&format!("/unsubscribe/{token}"));
-    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let anonymous =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
 
     // A link scanner opening it changes nothing.
     let page = anonymous.get(&url).send().await.expect("get");
@@ -277,7 +343,10 @@ async fn the_unsubscribe_link_asks_on_get_acts_on_one_click_post_and_refuses_a_f
     assert_eq!(w.delivery(&w.sales, "digest.weekly").await, "off");
     assert_eq!(w.delivery(&w.sales, "comment").await, "daily", "only that kind");
     // Again: still fine (mail clients retry).
-    assert_eq!(anonymous.post(&url).form(&[("List-Unsubscribe", "One-Click")]).send().await.expect("post").status(), 200);
+    assert_eq!(
+        anonymous.post(&url).form(&[("List-Unsubscribe", "One-Click")]).send().await.expect("post").status(),
+        200
+    );
 
     // Tampered with, cut short, or someone else's id under this MAC: a readable 400.
     let (payload, mac) = token.split_once('.').expect("dot");
@@ -286,7 +355,12 @@ async fn the_unsubscribe_link_asks_on_get_acts_on_one_click_post_and_refuses_a_f
     for bad in [format!("{payload}.AAAA{}", &mac[4..]), payload.to_owned(), forged, "x".into()] {
         for res in [
             anonymous.get(w.t.url(&format!("/unsubscribe/{bad}"))).send().await.expect("get"),
-            anonymous.post(w.t.url(&format!("/unsubscribe/{bad}"))).form(&[("List-Unsubscribe", "One-Click")]).send().await.expect("post"),
+            anonymous
+                .post(w.t.url(&format!("/unsubscribe/{bad}")))
+                .form(&[("List-Unsubscribe", "One-Click")])
+                .send()
+                .await
+                .expect("post"),
         ] {
             assert_eq!(res.status(), 400, "{bad}");
             assert!(res.text().await.expect("html").contains("This unsubscribe link is not valid"));
@@ -328,7 +402,12 @@ async fn a_digest_goes_out_once_per_period_however_many_workers_try() {
     assert_eq!(weekly.len(), 1, "{runs:?}");
     assert_eq!((weekly[0].state.as_str(), weekly[0].recipients), ("done", 4));
     // The daily digest carries only what each person put in it.
-    w.put(&w.sales, "/api/v1/notifications/preferences", json!({"items": [{"kind": "mention", "delivery": "daily"}]})).await;
+    w.put(
+        &w.sales,
+        "/api/v1/notifications/preferences",
+        json!({"items": [{"kind": "mention", "delivery": "daily"}]}),
+    )
+    .await;
     let now = w.t.app.now();
     let mention = chorus_store::notifications::Notification {
         id: chorus_domain::NotificationId::new(),
@@ -346,7 +425,8 @@ async fn a_digest_goes_out_once_per_period_however_many_workers_try() {
     let daily = chorus_app::digests::run_due(app).await.expect("run");
     assert_eq!(daily.emails, 1, "only Sam has something daily, in either organization: {daily:?}");
     w.t.run_jobs().await;
-    let m = w.t.mailer.sent().into_iter().find(|m| m.subject.starts_with("Your daily")).expect("daily digest");
+    let m =
+        w.t.mailer.sent().into_iter().find(|m| m.subject.starts_with("Your daily")).expect("daily digest");
     assert_eq!(m.to, "sam@acme.test");
     assert!(m.text.contains("Erin mentioned you") && m.text.contains(&w.t.url("/ideas")), "{}", m.text);
     assert!(m.list_unsubscribe.is_some());
@@ -370,8 +450,24 @@ async fn admins_see_the_mail_queue_and_others_do_not() {
     assert!(page.contains("<strong>3</strong> e-mails waiting"), "{page}");
     let employee = w.t.sign_in("sam@acme.test", PASSWORD).await;
     assert_eq!(employee.get(w.t.url("/mail")).send().await.expect("page").status(), 403);
-    let spec = w.api.get(w.t.url("/api/v1/openapi.json")).send().await.expect("spec").json::<Value>().await.expect("json");
-    for path in ["/notifications", "/notifications/read", "/notifications/preferences", "/announcements", "/announcements/{id}", "/announcements/{id}/read", "/mail/queue"] {
+    let spec = w
+        .api
+        .get(w.t.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("spec")
+        .json::<Value>()
+        .await
+        .expect("json");
+    for path in [
+        "/notifications",
+        "/notifications/read",
+        "/notifications/preferences",
+        "/announcements",
+        "/announcements/{id}",
+        "/announcements/{id}/read",
+        "/mail/queue",
+    ] {
         assert!(spec["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
 }

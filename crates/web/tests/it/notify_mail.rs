@@ -61,18 +61,21 @@ fn quoted_printable(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() + 1 {
-            if let Some(b) = std::str::from_utf8(&bytes[i + 1..(i + 3).min(bytes.len())])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
+        let escaped = (bytes[i] == b'=')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match escaped {
+            Some(b) => {
                 out.push(b);
                 i += 3;
-                continue;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
             }
         }
-        out.push(bytes[i]);
-        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -104,7 +107,13 @@ fn parts(message: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn api(t: &TestApp, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn api(
+    t: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut req = reqwest::Client::new().request(method, t.url(path)).bearer_auth(token);
     if let Some(b) = body {
         req = req.json(&b);
@@ -114,13 +123,37 @@ async fn api(t: &TestApp, token: &str, method: reqwest::Method, path: &str, body
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn insert_shoutout(t: &TestApp, org: chorus_domain::OrgId, from: chorus_domain::UserId, to: chorus_domain::UserId, message: &str) {
+async fn insert_shoutout(
+    t: &TestApp,
+    org: chorus_domain::OrgId,
+    from: chorus_domain::UserId,
+    to: chorus_domain::UserId,
+    message: &str,
+) {
     const SQL: &str = "insert into shoutouts (id, org_id, from_user_id, to_user_id, message, created_at) values ($1, $2, $3, $4, $5, $6)";
     let at = chorus_domain::clock::to_millis(t.app.now());
     let mut db = t.app.store.conn().await.expect("db");
     let done = match chorus_store::Db::ex(&mut db) {
-        chorus_store::Ex::Sqlite(c) => sqlx::query(SQL).bind(uuid::Uuid::now_v7()).bind(org.0).bind(from.0).bind(to.0).bind(message).bind(at).execute(c).await.map(|_| ()),
-        chorus_store::Ex::Postgres(c) => sqlx::query(SQL).bind(uuid::Uuid::now_v7()).bind(org.0).bind(from.0).bind(to.0).bind(message).bind(at).execute(c).await.map(|_| ()),
+        chorus_store::Ex::Sqlite(c) => sqlx::query(SQL)
+            .bind(uuid::Uuid::now_v7())
+            .bind(org.0)
+            .bind(from.0)
+            .bind(to.0)
+            .bind(message)
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|_| ()),
+        chorus_store::Ex::Postgres(c) => sqlx::query(SQL)
+            .bind(uuid::Uuid::now_v7())
+            .bind(org.0)
+            .bind(from.0)
+            .bind(to.0)
+            .bind(message)
+            .bind(at)
+            .execute(c)
+            .await
+            .map(|_| ()),
     };
     done.expect("insert shout-out");
 }
@@ -140,19 +173,31 @@ async fn the_weekly_digest_arrives_with_both_parts_and_one_click_unsubscribe_sto
     // The week: a shout-out for Bea (with markup that must arrive escaped in HTML) and a
     // comment she chose to get weekly.
     insert_shoutout(&t, org, ada, bea, "Nice job on that <b>report</b>").await;
-    let (status, _) = api(&t, &bea_token, reqwest::Method::PUT, "/api/v1/notifications/preferences",
-        Some(json!({"items": [{"kind": "comment", "delivery": "weekly"}]}))).await;
+    let (status, _) = api(
+        &t,
+        &bea_token,
+        reqwest::Method::PUT,
+        "/api/v1/notifications/preferences",
+        Some(json!({"items": [{"kind": "comment", "delivery": "weekly"}]})),
+    )
+    .await;
     assert_eq!(status, 200);
     let mut db = t.app.store.conn().await.expect("db");
-    chorus_store::notifications::insert(&mut db, org, &chorus_store::notifications::Notification {
-        id: chorus_domain::NotificationId::new(),
-        user_id: bea,
-        kind: "comment".into(),
-        title: "Ada commented on “Spring launch”".into(),
-        link: "/submissions/launch".into(),
-        read_at: None,
-        created_at: t.app.now(),
-    }).await.expect("notification");
+    chorus_store::notifications::insert(
+        &mut db,
+        org,
+        &chorus_store::notifications::Notification {
+            id: chorus_domain::NotificationId::new(),
+            user_id: bea,
+            kind: "comment".into(),
+            title: "Ada commented on “Spring launch”".into(),
+            link: "/submissions/launch".into(),
+            read_at: None,
+            created_at: t.app.now(),
+        },
+    )
+    .await
+    .expect("notification");
     drop(db);
 
     super::notify::to_next_week(&t);
@@ -171,19 +216,42 @@ async fn the_weekly_digest_arrives_with_both_parts_and_one_click_unsubscribe_sto
     let parts = parts(m);
     let text = &parts.iter().find(|(ct, _)| ct.starts_with("text/plain")).expect("a text/plain part").1;
     let html = &parts.iter().find(|(ct, _)| ct.starts_with("text/html")).expect("a text/html part").1;
-    for expected in ["This week's wins at Acme & Co", "Nice job on that <b>report</b>", "Ada commented on “Spring launch”", "SHOUT-OUTS (1)", &link] {
+    for expected in [
+        "This week's wins at Acme & Co",
+        "Nice job on that <b>report</b>",
+        "Ada commented on “Spring launch”",
+        "SHOUT-OUTS (1)",
+        &link,
+    ] {
         assert!(text.contains(expected), "text part lacks {expected:?}:\n{text}");
     }
-    for expected in ["This week&#39;s wins at Acme &#38; Co", "Nice job on that &#60;b&#62;report&#60;/b&#62;", "Ada commented on", &link] {
+    for expected in [
+        "This week&#39;s wins at Acme &#38; Co",
+        "Nice job on that &#60;b&#62;report&#60;/b&#62;",
+        "Ada commented on",
+        &link,
+    ] {
         assert!(html.contains(expected), "HTML part lacks {expected:?}:\n{html}");
     }
     assert!(!html.contains("<b>report"), "escaped");
 
     // One click, as a mail provider does it: no cookie, no CSRF token.
-    let res = reqwest::Client::new().post(&link).form(&[("List-Unsubscribe", "One-Click")]).send().await.expect("post");
+    let res = reqwest::Client::new()
+        .post(&link)
+        .form(&[("List-Unsubscribe", "One-Click")])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(res.status(), 200);
-    let (_, prefs) = api(&t, &bea_token, reqwest::Method::GET, "/api/v1/notifications/preferences", None).await;
-    let weekly = prefs["items"].as_array().expect("items").iter().find(|p| p["kind"] == "digest.weekly").expect("kind").clone();
+    let (_, prefs) =
+        api(&t, &bea_token, reqwest::Method::GET, "/api/v1/notifications/preferences", None).await;
+    let weekly = prefs["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["kind"] == "digest.weekly")
+        .expect("kind")
+        .clone();
     assert_eq!(weekly["delivery"], "off", "{prefs}");
 
     // The next week: Ada gets it, Bea does not.
@@ -214,7 +282,9 @@ async fn mail_waits_in_the_queue_while_smtp_is_down_and_arrives_when_it_is_back(
     let Some((url, maildir)) = smtp() else { return };
     // A port nobody listens on (yet): connections are refused.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let mailer = Arc::new(SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), "Chorus <chorus@example.test>").expect("SMTP"));
+    let mailer = Arc::new(
+        SmtpMailer::new(&format!("smtp://127.0.0.1:{port}"), "Chorus <chorus@example.test>").expect("SMTP"),
+    );
     let t = TestApp::spawn_with_email(Some(mailer)).await;
     let run = uuid::Uuid::new_v4().simple().to_string();
     let sam = format!("sam-{run}@example.test");
@@ -223,8 +293,14 @@ async fn mail_waits_in_the_queue_while_smtp_is_down_and_arrives_when_it_is_back(
     t.person(org, &sam, "employee", None, PASSWORD).await;
     let admin = t.token(org, "admin@acme.test").await;
 
-    let (status, a) = api(&t, &admin, reqwest::Method::POST, "/api/v1/announcements",
-        Some(json!({"title": "Server maintenance tonight", "body": "Save your drafts."}))).await;
+    let (status, a) = api(
+        &t,
+        &admin,
+        reqwest::Method::POST,
+        "/api/v1/announcements",
+        Some(json!({"title": "Server maintenance tonight", "body": "Save your drafts."})),
+    )
+    .await;
     assert_eq!(status, 201, "{a}");
     t.run_jobs().await;
     assert!(messages_to(&maildir, &sam, "Server maintenance").is_empty());
@@ -240,7 +316,11 @@ async fn mail_waits_in_the_queue_while_smtp_is_down_and_arrives_when_it_is_back(
         .find(|m| m["subject"] == "Announcement: Server maintenance tonight")
         .expect("the announcement's e-mail")
         .clone();
-    assert_eq!((item["state"].as_str(), item["attempts"].as_i64(), item["to"].as_str()), (Some("queued"), Some(1), Some(sam.as_str())), "{q}");
+    assert_eq!(
+        (item["state"].as_str(), item["attempts"].as_i64(), item["to"].as_str()),
+        (Some("queued"), Some(1), Some(sam.as_str())),
+        "{q}"
+    );
     assert!(!item["last_error"].as_str().unwrap_or_default().is_empty(), "{q}");
     let browser = t.sign_in("admin@acme.test", PASSWORD).await;
     let page = browser.get(t.url("/mail")).send().await.expect("page").text().await.expect("html");
@@ -251,7 +331,10 @@ async fn mail_waits_in_the_queue_while_smtp_is_down_and_arrives_when_it_is_back(
     t.run_jobs().await;
     let (_, q) = api(&t, &admin, reqwest::Method::GET, "/api/v1/mail/queue", None).await;
     assert_eq!(q["waiting"], 3, "{q}");
-    assert!(q["items"].as_array().expect("items").iter().all(|m| m["attempts"] == 2 && m["state"] == "queued"), "{q}");
+    assert!(
+        q["items"].as_array().expect("items").iter().all(|m| m["attempts"] == 2 && m["state"] == "queued"),
+        "{q}"
+    );
 
     // The server comes back on that port; after the back-off the mail goes out.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("the port is free again");
