@@ -89,6 +89,12 @@ async fn claim(
     end: OffsetDateTime,
     now: OffsetDateTime,
 ) -> Result<Option<Run>> {
+    {
+        let mut db = app.store.conn().await?;
+        if store::exists(&mut db, org, cadence.as_str(), end).await? {
+            return Ok(None);
+        }
+    }
     let mut tx = app.store.tx().await?;
     let start = store::previous_end(&mut tx, org, cadence.as_str(), end)
         .await?

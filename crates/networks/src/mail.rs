@@ -116,19 +116,66 @@ impl SmtpMailer {
 #[async_trait::async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> anyhow::Result<()> {
-        let to = Mailbox::new(email.to_name.clone(), email.to.parse().context("parse recipient")?);
-        let mut builder = Message::builder().from(self.from.clone()).to(to).subject(&email.subject);
-        if let Some(url) = email.list_unsubscribe.as_deref().filter(|u| header_safe(u)) {
-            builder = builder.header(ListUnsubscribe(url.to_owned())).header(ListUnsubscribePost);
-        }
-        let message = match &email.html {
-            Some(html) => {
-                builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone()))
-            }
-            None => builder.header(ContentType::TEXT_PLAIN).body(email.text.clone()),
-        }
-        .context("build e-mail")?;
+        let message = build(&self.from, email)?;
         self.transport.send(message).await.context("send e-mail over SMTP")?;
         Ok(())
+    }
+}
+
+/// The MIME message: plain text, or plain text and HTML as alternatives; the unsubscribe
+/// headers when the e-mail has an unsubscribe link.
+fn build(from: &Mailbox, email: &OutgoingEmail) -> anyhow::Result<Message> {
+    let to = Mailbox::new(email.to_name.clone(), email.to.parse().context("parse recipient")?);
+    let mut builder = Message::builder().from(from.clone()).to(to).subject(&email.subject);
+    if let Some(url) = email.list_unsubscribe.as_deref().filter(|u| header_safe(u)) {
+        builder = builder.header(ListUnsubscribe(url.to_owned())).header(ListUnsubscribePost);
+    }
+    Ok(match &email.html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
+        None => builder.header(ContentType::TEXT_PLAIN).body(email.text.clone()),
+    }
+    .context("build e-mail")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(unsubscribe: Option<&str>) -> OutgoingEmail {
+        OutgoingEmail {
+            to: "bea@example.test".into(),
+            to_name: Some("Bea".into()),
+            subject: "This week's wins".into(),
+            text: "Hello Bea".into(),
+            html: Some("<p>Hello Bea</p>".into()),
+            list_unsubscribe: unsubscribe.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn one_click_unsubscribe_headers_go_on_whole_with_both_parts() {
+        let from: Mailbox = "Chorus <chorus@example.test>".parse().expect("from");
+        let long = format!("https://chorus.example.com/unsubscribe/{}", "A".repeat(120));
+        let raw =
+            String::from_utf8(build(&from, &email(Some(&long))).expect("build").formatted()).expect("utf-8");
+        assert!(raw.contains(&format!("List-Unsubscribe: <{long}>\r\n")), "not folded: {raw}");
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"), "{raw}");
+        assert!(
+            raw.contains("multipart/alternative") && raw.contains("text/plain") && raw.contains("text/html")
+        );
+        // No link, no headers; a link that would break the header is left out rather than sent.
+        let raw = String::from_utf8(build(&from, &email(None)).expect("build").formatted()).expect("utf-8");
+        assert!(!raw.contains("List-Unsubscribe"), "{raw}");
+        let raw =
+            String::from_utf8(build(&from, &email(Some("https://x/ <evil>"))).expect("build").formatted())
+                .expect("utf-8");
+        assert!(!raw.contains("List-Unsubscribe"), "{raw}");
+    }
+
+    #[test]
+    fn queued_jobs_from_before_the_unsubscribe_field_still_read() {
+        let old = r#"{"to":"a@b.test","to_name":null,"subject":"s","text":"t","html":null}"#;
+        let e: OutgoingEmail = serde_json::from_str(old).expect("old payload");
+        assert_eq!(e.list_unsubscribe, None);
     }
 }

@@ -46,6 +46,20 @@ pub async fn previous_end(
     Ok(end.map(from_millis))
 }
 
+/// Whether the period's run exists (claimed by someone): a read, so the scheduler's minute
+/// tick costs no write transaction per organization once the period is done.
+pub async fn exists(db: &mut impl Db, org: OrgId, cadence: &str, period_end: OffsetDateTime) -> Result<bool> {
+    const SQL: &str =
+        "select count(*) from digest_runs where org_id = $1 and cadence = $2 and period_end = $3";
+    let n: i64 = run!(db, |c| sqlx::query_scalar(SQL)
+        .bind(org.0)
+        .bind(cadence)
+        .bind(to_millis(period_end))
+        .fetch_one(c)
+        .await)?;
+    Ok(n > 0)
+}
+
 /// Claims the run of a period: `Some` for exactly one caller, however many try (the primary key).
 pub async fn claim(
     db: &mut impl Db,
