@@ -130,11 +130,11 @@ fn build(from: &Mailbox, email: &OutgoingEmail) -> anyhow::Result<Message> {
     if let Some(url) = email.list_unsubscribe.as_deref().filter(|u| header_safe(u)) {
         builder = builder.header(ListUnsubscribe(url.to_owned())).header(ListUnsubscribePost);
     }
-    Ok(match &email.html {
+    match &email.html {
         Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
         None => builder.header(ContentType::TEXT_PLAIN).body(email.text.clone()),
     }
-    .context("build e-mail")?)
+    .context("build e-mail")
 }
 
 #[cfg(test)]
