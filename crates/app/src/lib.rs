@@ -6,17 +6,21 @@
 
 pub mod amplify;
 pub mod analytics;
+pub mod announcements;
 pub mod audit;
 pub mod campaigns;
 pub mod chat;
 pub mod curation;
 pub mod dead_letters;
 pub mod departments;
+pub mod digests;
+pub mod emails;
 pub mod error;
 pub mod events;
 pub mod feeds;
 pub mod guidelines;
 pub mod mail;
+pub mod markdown;
 pub mod me;
 pub mod media;
 pub mod mentoring;
@@ -38,6 +42,7 @@ pub mod submissions;
 pub mod surveys;
 pub mod tokens;
 pub mod training;
+pub mod unsubscribe;
 
 pub use error::{Error, Problems, Result};
 pub use me::Me;
@@ -80,6 +85,8 @@ pub struct Config {
     /// Slack/Teams webhook URLs may be plain `http://` to loopback, and resolve to private
     /// addresses (tests, local set-ups). Default: false (https to public addresses only).
     pub chat_allow_loopback: bool,
+    /// When the daily and weekly digests go out (UTC).
+    pub digest_schedule: chorus_domain::notify::DigestSchedule,
 }
 
 impl Config {
@@ -100,6 +107,7 @@ impl Config {
             click_flush: std::time::Duration::from_millis(100),
             click_retention: time::Duration::days(90),
             chat_allow_loopback: false,
+            digest_schedule: chorus_domain::notify::DigestSchedule::default(),
         }
     }
 }
@@ -136,6 +144,14 @@ impl App {
     ) -> Self {
         let mut registry = Registry::default();
         mail::register(&mut registry, Arc::clone(&mailer));
+        announcements::register(
+            &mut registry,
+            announcements::MailParts {
+                store: store.clone(),
+                mailer: Arc::clone(&mailer),
+                links: emails::Links { base_url: config.base_url.clone(), keys: config.secrets.clone() },
+            },
+        );
         let fetcher = chorus_networks::preview::PreviewFetcher::new(config.previews.clone());
         previews::register(&mut registry, store.clone(), fetcher);
         match chorus_networks::feeds::FeedFetcher::try_new(config.feeds.clone()) {

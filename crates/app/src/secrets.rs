@@ -190,6 +190,24 @@ impl Keyring {
             .map_err(|_| SecretError::Damaged)
     }
 
+    /// Keys for signing (HMAC) derived from each key of the ring for one purpose, the sealing
+    /// key's first: sign with the first, accept any (rotation keeps old signatures valid until
+    /// the old key is dropped).
+    pub fn mac_keys(&self, purpose: &str) -> Vec<[u8; 32]> {
+        use hmac::{Hmac, Mac as _};
+        self.keys
+            .iter()
+            .map(|k| {
+                let raw = STANDARD.decode(&k.encoded).unwrap_or_default();
+                let mut mac =
+                    Hmac::<sha2::Sha256>::new_from_slice(&raw).expect("HMAC takes a key of any length");
+                mac.update(b"chorus/");
+                mac.update(purpose.as_bytes());
+                mac.finalize().into_bytes().into()
+            })
+            .collect()
+    }
+
     /// Whether `sealed` is already under the sealing key.
     pub fn is_current(&self, sealed: &[u8]) -> bool {
         sealed.get(1..=KEY_ID_LEN) == Some(&self.keys[0].id[..])

@@ -86,6 +86,7 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     recognition(app, org.id).await?;
     curation(app, org.id).await?;
     communication(app, org.id).await?;
+    announcements(app, org.id).await?;
     println!(
         "\nDemo company \"Northwind Outdoor\" is ready. Sign in as olivia@northwind.example (owner), \
          sam@northwind.example (social team: /analytics) or marcus@northwind.example (employee: /share), \
@@ -1092,6 +1093,61 @@ async fn communication(app: &App, org: OrgId) -> anyhow::Result<()> {
             events: vec!["review_queue".into(), "shoutouts".into()],
             status: Some("paused".into()),
         },
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// A pinned company-wide announcement from the owner, a department one from its lead (some
+/// people have read them), and a few e-mail preferences changed.
+async fn announcements(app: &App, org: OrgId) -> anyhow::Result<()> {
+    use chorus_app::announcements::{self, Draft};
+    let err = |e: chorus_app::Error| anyhow::anyhow!("{e}");
+    let olivia = person(app, org, "olivia@northwind.example").await?;
+    let tom = person(app, org, "tom@northwind.example").await?;
+    let (pinned, _) = announcements::publish(
+        app,
+        &olivia,
+        &Draft {
+            title: "Share our spring trail campaign this week".into(),
+            body: "Our **spring trail campaign** is live. Find the approved posts in the [share hub](/share) \
+                   and share the ones you like with your own words.\n\n\
+                   - Tag the photos with the trail's name\n- Never share a colleague's face without asking\n\n\
+                   Thank you for being our best ambassadors!"
+                .into(),
+            department_id: None,
+            pinned: true,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let field = tom.actor.leads.first().copied();
+    let (dept, _) = announcements::publish(
+        app,
+        &tom,
+        &Draft {
+            title: "Photo walk on Saturday".into(),
+            body: "Field Operations: bring a phone and meet at the north gate at 9:00. The best shots go to the \
+                   social team on Monday."
+                .into(),
+            department_id: field,
+            pinned: false,
+        },
+    )
+    .await
+    .map_err(err)?;
+    for who in ["sam", "grace", "marcus", "aisha"] {
+        let caller = person(app, org, &format!("{who}@northwind.example")).await?;
+        announcements::mark_read(app, &caller, pinned.id).await.map_err(err)?;
+    }
+    let marcus = person(app, org, "marcus@northwind.example").await?;
+    announcements::mark_read(app, &marcus, dept.id).await.map_err(err)?;
+    let elena = person(app, org, "elena@northwind.example").await?;
+    chorus_app::notify::set_preferences(
+        app,
+        &elena,
+        &[("comment".into(), "weekly".into()), ("announcement".into(), "daily".into())],
     )
     .await
     .map_err(err)?;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_analytics;
+mod bench_digest;
 mod bench_leaderboard;
 mod bench_queue;
 mod bench_redirect;
@@ -84,6 +85,12 @@ struct MailArgs {
     /// Sender of Chorus e-mail.
     #[arg(long, env = "CHORUS_MAIL_FROM", default_value = "Chorus <chorus@localhost>")]
     mail_from: String,
+    /// Day the weekly "wins" digest goes out (UTC), e.g. monday.
+    #[arg(long, env = "CHORUS_DIGEST_WEEKDAY", default_value = "monday")]
+    digest_weekday: String,
+    /// Hour (0–23, UTC) the daily and weekly digests go out.
+    #[arg(long, env = "CHORUS_DIGEST_HOUR", default_value_t = 8, value_parser = clap::value_parser!(u8).range(0..=23))]
+    digest_hour: u8,
 }
 
 /// How this process runs background jobs (publishing, e-mail, link previews).
@@ -205,6 +212,8 @@ enum BenchKind {
     Survey(bench_survey::SurveyArgs),
     /// The leaderboard page over millions of points-ledger rows.
     Leaderboard(bench_leaderboard::LeaderboardArgs),
+    /// The weekly digest rendered and queued for a large organization, then one announcement fanned out.
+    Digest(bench_digest::DigestArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -359,6 +368,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             Some(BenchKind::Leaderboard(args)) => {
                 bench_leaderboard::run(storage.database_url.clone(), args).await
             }
+            Some(BenchKind::Digest(args)) => bench_digest::run(storage.database_url.clone(), args).await,
         },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Migrate => {
@@ -409,7 +419,12 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
 async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
     let store = open_store(storage).await?;
     let base_url = std::env::var("CHORUS_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-    let mail = MailArgs { smtp_url: None, mail_from: String::new() };
+    let mail = MailArgs {
+        smtp_url: None,
+        mail_from: String::new(),
+        digest_weekday: "monday".into(),
+        digest_hour: 8,
+    };
     let content = ContentArgs {
         max_image_mb: 25,
         max_video_mb: 500,
@@ -458,8 +473,8 @@ impl Default for Tuning {
     }
 }
 
-/// The worker's periodic upkeep, every minute: analytics roll-ups and click retention, and the
-/// feed polls that are due.
+/// The worker's periodic upkeep, every minute: analytics roll-ups and click retention, the
+/// feed polls that are due, and the digests.
 fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
     let app = app.clone();
     tokio::spawn(async move {
@@ -476,6 +491,11 @@ fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
             // Feeds whose poll is due get one poll job each (claimed once across workers).
             if let Err(e) = chorus_app::feeds::schedule_due(&app).await {
                 tracing::warn!(error = %e, "Could not queue feed polls; retrying in a minute");
+            }
+            // Digests due this period: claimed once per organization and period, whatever the
+            // number of workers.
+            if let Err(e) = chorus_app::digests::run_due(&app).await {
+                tracing::warn!(error = %e, "Digests failed; retrying in a minute");
             }
         }
     })
@@ -496,6 +516,9 @@ fn build_app(
     config.click_flush = tuning.click_flush;
     config.click_retention = tuning.click_retention;
     config.email_notifications = mail.smtp_url.is_some();
+    config.digest_schedule =
+        chorus_domain::notify::DigestSchedule::parse(&mail.digest_weekday, mail.digest_hour)
+            .map_err(|e| anyhow::anyhow!("--digest-weekday / --digest-hour: {e}"))?;
     let mib = chorus_media::Limits::MIB;
     config.media_limits = chorus_media::Limits {
         image: content.max_image_mb * mib,

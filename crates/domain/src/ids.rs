@@ -74,6 +74,8 @@ typed_id!(
     /// An article in the curation inbox, one per canonical URL per organization.
     CurationItemId,
     NotificationId,
+    /// A company-wide or department announcement.
+    AnnouncementId,
     /// A company account on a network (or the built-in blog, or a webhook).
     ChannelId,
     /// One submission placed on one channel.

@@ -17,6 +17,7 @@ pub mod guidelines;
 pub mod ical;
 pub mod ids;
 pub mod mentoring;
+pub mod notify;
 pub mod pagination;
 pub mod people;
 pub mod policy;

@@ -66,6 +66,37 @@ pub async fn enqueue_at<J: Job>(
     Ok(id)
 }
 
+/// Adds many jobs of one kind with multi-row statements, inside the caller's transaction (a
+/// digest or an announcement for thousands of people); call [`Queue::wake`] after committing.
+pub async fn enqueue_many<J: Job>(
+    db: &mut impl Db,
+    jobs: &[J],
+    org: Option<OrgId>,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let batch = jobs
+        .iter()
+        .map(|j| {
+            Ok(sql::BatchJob {
+                id: JobId::new(),
+                payload: serde_json::to_string(j).context("serialize job payload")?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let template = sql::NewJob {
+        id: JobId::new(),
+        org_id: org,
+        kind: J::KIND,
+        payload: "",
+        run_at: now,
+        max_attempts: J::MAX_ATTEMPTS,
+        priority: J::PRIORITY,
+        now,
+    };
+    sql::enqueue_many(db, &template, &batch).await.with_context(|| format!("enqueue {} jobs", J::KIND))?;
+    Ok(())
+}
+
 /// How long to wait before attempt `n + 1` after attempt `n` failed: about 2 s, 4 s, 8 s, … up to
 /// an hour, each stretched by up to a quarter at random so retries of many jobs that failed
 /// together (a network outage) do not return together.

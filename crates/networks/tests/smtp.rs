@@ -21,6 +21,7 @@ async fn a_message_reaches_a_real_smtp_server_intact() {
         subject: format!("Invitation {marker} — join Acme"),
         text: format!("Hello Bea,\n\nChoose your password: http://127.0.0.1:8080/invite/{marker}\n"),
         html: None,
+        list_unsubscribe: None,
     };
     mailer.send(&email).await.expect("send");
     let new = std::path::Path::new(&maildir).join("new");

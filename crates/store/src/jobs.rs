@@ -313,3 +313,90 @@ pub async fn make_due(db: &mut impl Db, kind: &str, at: OffsetDateTime) -> Resul
         .await
         .map(|r| r.rows_affected()))?)
 }
+
+static JOBS: crate::shapes::Shapes = crate::shapes::Shapes::new(
+    "insert into jobs (id, org_id, kind, payload, state, run_at, attempts, max_attempts, priority, \
+     created_at, updated_at) values ",
+    "(?,?,?,?,?,?,?,?,?,?,?)",
+    "",
+);
+
+/// One job of a batch for [`enqueue_many`] (all of one kind).
+pub struct BatchJob {
+    pub id: JobId,
+    pub payload: String,
+}
+
+/// Adds many jobs of one kind with multi-row statements (digests, announcement e-mail).
+pub async fn enqueue_many(db: &mut impl Db, template: &NewJob<'_>, batch: &[BatchJob]) -> Result<()> {
+    let pg = matches!(db.ex(), crate::Ex::Postgres(_));
+    let mut rest = batch;
+    while !rest.is_empty() {
+        let (sql, rows) = JOBS.statement(pg, rest.len());
+        let (chunk, tail) = rest.split_at(rows);
+        run!(db, |c| {
+            // Only placeholders are formatted in; every value is bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_ref()));
+            for j in chunk {
+                q = q
+                    .bind(j.id.0)
+                    .bind(template.org_id.map(|o| o.0))
+                    .bind(template.kind)
+                    .bind(&j.payload)
+                    .bind("queued")
+                    .bind(to_millis(template.run_at))
+                    .bind(0_i64)
+                    .bind(template.max_attempts)
+                    .bind(template.priority)
+                    .bind(to_millis(template.now))
+                    .bind(to_millis(template.now));
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// An organization's jobs of some kinds that have not finished (waiting, running, or dead),
+/// dead ones first, then by when they run next: the mail queue admins look at.
+pub async fn unfinished_of_kinds(
+    db: &mut impl Db,
+    org: OrgId,
+    kinds: &[&str],
+    limit: i64,
+) -> Result<Vec<JobSummary>> {
+    let mut out = Vec::new();
+    for kind in kinds {
+        let sql = format!(
+            "select {SUMMARY} from jobs where org_id = $1 and kind = $2 \
+             order by case when state = 'dead' then 0 else 1 end, run_at, id limit $3"
+        );
+        let rows: Vec<SummaryRow> = run!(db, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(org.0)
+            .bind(*kind)
+            .bind(limit)
+            .fetch_all(c)
+            .await)?;
+        out.extend(rows.into_iter().map(summary));
+    }
+    out.sort_by_key(|a| (a.state != "dead", a.run_at, a.id.0));
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
+}
+
+/// How many of an organization's jobs of some kinds wait, and how many are dead.
+pub async fn count_of_kinds(db: &mut impl Db, org: OrgId, kinds: &[&str]) -> Result<(i64, i64)> {
+    const SQL: &str = "select cast(coalesce(sum(case when state = 'dead' then 0 else 1 end), 0) as bigint), \
+         cast(coalesce(sum(case when state = 'dead' then 1 else 0 end), 0) as bigint) \
+         from jobs where org_id = $1 and kind = $2";
+    let mut waiting = 0;
+    let mut dead = 0;
+    for kind in kinds {
+        let (w, d): (i64, i64) =
+            run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(*kind).fetch_one(c).await)?;
+        waiting += w;
+        dead += d;
+    }
+    Ok((waiting, dead))
+}

@@ -294,3 +294,116 @@ async fn among_due_jobs_the_higher_priority_runs_first() {
         "due jobs by priority, level by level, then any other level; a job not yet due waits"
     );
 }
+
+#[tokio::test]
+async fn notification_centre_rows_round_trip_and_a_digest_period_is_claimed_once() {
+    use chorus_domain::{AnnouncementId, NotificationId};
+    use chorus_store::{announcements, digests, notifications, preferences};
+    let store = fresh_store().await;
+    let (org, user) = org_with_user(&store).await;
+    let t = now();
+    let mut tx = store.tx().await.expect("tx");
+    preferences::set(&mut tx, org, user, "comment", "weekly", t).await.expect("set");
+    preferences::set(&mut tx, org, user, "comment", "off", t).await.expect("replace");
+    let batch: Vec<notifications::Notification> = (0..1500)
+        .map(|i| notifications::Notification {
+            id: NotificationId::new(),
+            user_id: user,
+            kind: "comment".into(),
+            title: format!("n{i}"),
+            link: "/x".into(),
+            read_at: None,
+            created_at: t,
+        })
+        .collect();
+    notifications::insert_many(&mut tx, org, &batch).await.expect("many");
+    let jobs: Vec<jobs::BatchJob> =
+        (0..700).map(|_| jobs::BatchJob { id: JobId::new(), payload: "{}".into() }).collect();
+    let template = jobs::NewJob {
+        id: JobId::new(),
+        org_id: Some(org),
+        kind: "send_email",
+        payload: "",
+        run_at: t,
+        max_attempts: 3,
+        priority: 5,
+        now: t,
+    };
+    jobs::enqueue_many(&mut tx, &template, &jobs).await.expect("jobs");
+    let a = announcements::Announcement {
+        id: AnnouncementId::new(),
+        department_id: None,
+        department_name: None,
+        author_id: Some(user),
+        author_name: None,
+        title: "Hello".into(),
+        body: "**x**".into(),
+        pinned: true,
+        audience: 1,
+        reads: 0,
+        read_by_me: false,
+        created_at: t,
+    };
+    announcements::insert(&mut tx, org, &a).await.expect("announcement");
+    tx.commit().await.expect("commit");
+
+    let mut db = store.conn().await.expect("conn");
+    assert_eq!(
+        preferences::of_user(&mut db, org, user).await.expect("prefs"),
+        vec![("comment".into(), "off".into())]
+    );
+    assert_eq!(preferences::of_kind(&mut db, org, "comment").await.expect("kind").len(), 1);
+    let mine = notifications::of_people_between(&mut db, org, None, user, t, t + Duration::SECOND)
+        .await
+        .expect("read");
+    assert_eq!(mine.len(), 1500);
+    assert_eq!(jobs::count_of_kinds(&mut db, org, &["send_email"]).await.expect("count"), (700, 0));
+    assert_eq!(jobs::unfinished_of_kinds(&mut db, org, &["send_email"], 10).await.expect("list").len(), 10);
+    let q = announcements::ListQuery {
+        viewer: user,
+        department: None,
+        all: false,
+        pinned_only: true,
+        before: None,
+        limit: 10,
+    };
+    let list = announcements::list(&mut db, org, &q).await.expect("list");
+    assert_eq!((list.len(), list[0].author_name.as_deref()), (1, Some("A")));
+    assert!(announcements::mark_read(&mut db, org, a.id, user, t).await.expect("read"));
+    assert!(!announcements::mark_read(&mut db, org, a.id, user, t).await.expect("again"));
+    let got = announcements::get(&mut db, org, user, a.id).await.expect("get").expect("found");
+    assert_eq!((got.reads, got.read_by_me), (1, true));
+    assert_eq!(announcements::audience(&mut db, org, None).await.expect("audience"), vec![user]);
+
+    let end = t;
+    let claim = || async {
+        let mut tx = store.tx().await.expect("tx");
+        let run = digests::claim(&mut tx, org, "weekly", end - Duration::WEEK, end, t, t + Duration::MINUTE)
+            .await
+            .expect("claim");
+        tx.commit().await.expect("commit");
+        run
+    };
+    let run = claim().await.expect("the first claim wins");
+    assert!(claim().await.is_none(), "the second does not");
+    let mut tx = store.tx().await.expect("tx");
+    assert!(digests::advance(&mut tx, &run, user, 1, t + Duration::MINUTE).await.expect("advance"));
+    tx.commit().await.expect("commit");
+    let mut tx = store.tx().await.expect("tx");
+    assert!(digests::take_over_stale(&mut tx, t, t + Duration::MINUTE).await.expect("none stale").is_none());
+    let stale =
+        digests::take_over_stale(&mut tx, t + Duration::HOUR, t + Duration::HOUR * 2).await.expect("stale");
+    tx.commit().await.expect("commit");
+    let stale = stale.expect("an expired lease is taken over");
+    assert_eq!(stale.cursor, Some(user), "from the last batch recorded");
+    let mut tx = store.tx().await.expect("tx");
+    assert!(
+        !digests::advance(&mut tx, &run, user, 1, t).await.expect("old lease"),
+        "the old holder is fenced out"
+    );
+    assert!(digests::finish(&mut tx, &stale, t).await.expect("finish"));
+    tx.commit().await.expect("commit");
+    assert!(digests::exists(&mut db, org, "weekly", end).await.expect("exists"));
+    let recent = digests::recent(&mut db, org, 5).await.expect("recent");
+    assert_eq!((recent[0].state.as_str(), recent[0].recipients), ("done", 1));
+}

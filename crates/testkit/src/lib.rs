@@ -84,6 +84,13 @@ impl Drop for TestDb {
     }
 }
 
+/// How a test server differs from the default one.
+#[derive(Default)]
+struct Options {
+    email: bool,
+    mailer: Option<Arc<dyn Mailer>>,
+}
+
 /// A running Chorus.
 pub struct TestApp {
     pub app: App,
@@ -113,7 +120,19 @@ impl TestApp {
         Self::try_spawn().await.unwrap_or_else(|e| panic!("could not start a test server: {e:#}"))
     }
 
+    /// A server that sends e-mail (as one with SMTP configured does): notification e-mail and
+    /// digests go out, through `mailer` when given (a real SMTP server), else the recording one.
+    pub async fn spawn_with_email(mailer: Option<Arc<dyn Mailer>>) -> Self {
+        Self::try_spawn_with(Options { email: true, mailer })
+            .await
+            .unwrap_or_else(|e| panic!("could not start a test server: {e:#}"))
+    }
+
     async fn try_spawn() -> anyhow::Result<Self> {
+        Self::try_spawn_with(Options::default()).await
+    }
+
+    async fn try_spawn_with(options: Options) -> anyhow::Result<Self> {
         chorus_networks::preview::install_crypto_provider();
         let (db, db_url) = TestDb::fresh().await?;
         let store = Store::connect(&db_url).await?;
@@ -133,6 +152,7 @@ impl TestApp {
         config.feeds.allow_hosts = vec!["127.0.0.1".to_owned()];
         // Slack and Teams stand-ins listen on loopback too.
         config.chat_allow_loopback = true;
+        config.email_notifications = options.email;
         let media_dir = match &db {
             TestDb::Sqlite(dir) => dir.join("media"),
             TestDb::Postgres(_) => {
@@ -140,7 +160,8 @@ impl TestApp {
             }
         };
         let media = Arc::new(chorus_media::DiskStore::new(&media_dir)?);
-        let app = App::new(store, clock.clone(), mailer.clone(), media, config);
+        let sender: Arc<dyn Mailer> = options.mailer.unwrap_or_else(|| mailer.clone());
+        let app = App::new(store, clock.clone(), sender, media, config);
         let router = chorus_web::router(app.clone(), chorus_web::WebConfig::default());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;

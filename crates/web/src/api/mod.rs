@@ -9,6 +9,7 @@ mod dto;
 pub(crate) mod enablement;
 pub(crate) mod events;
 pub(crate) mod feeds;
+mod notify;
 mod outreach;
 mod publish;
 mod readiness;
@@ -91,6 +92,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(contrib::list_pillars, contrib::create_pillar))
         .routes(routes!(contrib::list_notifications))
         .routes(routes!(contrib::read_notifications))
+        .routes(routes!(notify::get_preferences, notify::put_preferences))
+        .routes(routes!(notify::list_announcements, notify::create_announcement))
+        .routes(routes!(notify::get_announcement))
+        .routes(routes!(notify::read_announcement))
+        .routes(routes!(notify::mail_queue))
         .routes(routes!(publish::list_channels, publish::create_channel))
         .routes(routes!(publish::list_posts, publish::create_post))
         .routes(routes!(publish::get_post))

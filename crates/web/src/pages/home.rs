@@ -24,6 +24,8 @@ struct HomePage {
     company_accounts: Vec<super::outreach::AccountView>,
     /// Whether this person keeps that list.
     manage_accounts: bool,
+    /// Pinned announcements the person may see.
+    pinned: Vec<super::notify::AnnouncementView>,
 }
 
 pub async fn show(
@@ -48,6 +50,7 @@ pub async fn show(
     };
     let company_accounts = super::outreach::account_views(&s, &user).await?;
     let manage_accounts = chorus_domain::social::may_manage_accounts(&user.me.caller.actor).is_ok();
+    let pinned = super::notify::pinned(&s, &user).await?;
     let first_name = user.me.user.name.split_whitespace().next().unwrap_or_default().to_owned();
     Ok(HomePage {
         chrome: Chrome::for_user(&user, "home").notice(q.notice.as_deref()),
@@ -60,6 +63,7 @@ pub async fn show(
         dead_letters,
         company_accounts,
         manage_accounts,
+        pinned,
     }
     .into_response())
 }

@@ -12,6 +12,7 @@ mod enablement;
 mod events;
 mod home;
 mod integrations;
+mod notify;
 pub(crate) mod outreach;
 mod people;
 mod publish;
@@ -80,6 +81,12 @@ pub fn routes() -> Router<AppState> {
         .route("/ideas", get(contrib::ideas).post(contrib::pitch))
         .route("/media/{id}", get(contrib::media_file))
         .route("/notifications", get(contrib::notifications).post(contrib::read_notification))
+        .route("/notifications/preferences", get(notify::preferences).post(notify::save_preferences))
+        .route("/announcements", get(notify::announcements_list).post(notify::publish))
+        .route("/announcements/{id}", get(notify::announcement))
+        .route("/announcements/{id}/read", post(notify::read))
+        .route("/unsubscribe/{token}", get(notify::unsubscribe_form).post(notify::unsubscribe))
+        .route("/mail", get(notify::mail_queue))
         .route("/guidelines", get(contrib::guidelines_list).post(contrib::create_rule))
         .route("/guidelines/{id}", post(contrib::rule_action))
         .route("/campaigns", post(contrib::create_campaign))
@@ -272,6 +279,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "opted_out" => "You are no longer on the list.",
         "pairs_confirmed" => "Pairs confirmed. Each pair can now log its sessions here.",
         "session_logged" => "Session logged.",
+        "announced" => "Published. Everyone it reaches has been told.",
         "training_assigned" => {
             "Training rules applied: every group below a rule's threshold now has its course (nobody is assigned twice)."
         }

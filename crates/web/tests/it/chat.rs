@@ -14,7 +14,6 @@ struct World {
     admin: String,
     employee: String,
     other_admin: String,
-    org: chorus_domain::OrgId,
 }
 
 impl World {
@@ -78,7 +77,7 @@ async fn world() -> World {
     let admin = t.token(org, "admin@acme.test").await;
     let employee = t.token(org, "emp@acme.test").await;
     let other_admin = t.token(other, "admin@globex.test").await;
-    World { t, api: reqwest::Client::new(), admin, employee, other_admin, org }
+    World { t, api: reqwest::Client::new(), admin, employee, other_admin }
 }
 
 #[tokio::test]

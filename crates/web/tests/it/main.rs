@@ -12,6 +12,8 @@ mod feeds;
 mod flows;
 mod isolation;
 mod mentoring;
+mod notify;
+mod notify_mail;
 mod outreach;
 mod pages_contrib;
 mod policy;
