@@ -239,6 +239,14 @@ impl Chrome {
         }
     }
 
+    /// Whether the current page lives under "More" in the navigation (which then starts open,
+    /// so the current page's link is visible).
+    pub fn more_open(&self) -> bool {
+        const PRIMARY: [&str; 9] =
+            ["home", "submit", "mine", "review", "library", "share", "ideas", "shoutouts", "notifications"];
+        !self.section.is_empty() && !PRIMARY.contains(&self.section)
+    }
+
     pub fn notice(mut self, code: Option<&str>) -> Self {
         self.notice = code.and_then(notice_text).map(str::to_owned);
         self
