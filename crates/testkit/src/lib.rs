@@ -209,6 +209,35 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// One JSON API call as the holder of `token`: the status and the body (`Null` when the body
+    /// is not JSON).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = reqwest::Client::new().request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"));
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A department's id, by name, as the API lists it to the holder of `token`.
+    pub async fn department_id(&self, token: &str, name: &str) -> String {
+        let (_, list) = self.api(reqwest::Method::GET, token, "/api/v1/departments", None).await;
+        list["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|d| d["name"] == name))
+            .and_then(|d| d["id"].as_str())
+            .unwrap_or_else(|| panic!("no department {name:?} in {list}"))
+            .to_owned()
+    }
+
     /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
     pub fn browser(&self) -> reqwest::Client {
         reqwest::Client::builder()

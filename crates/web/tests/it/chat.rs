@@ -10,36 +10,18 @@ const PASSWORD: &str = "correct horse battery staple";
 
 struct World {
     t: TestApp,
-    api: reqwest::Client,
     admin: String,
     employee: String,
     other_admin: String,
 }
 
 impl World {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, token, path, None).await
+        self.t.api(reqwest::Method::GET, token, path, None).await
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, token, path, Some(body)).await
+        self.t.api(reqwest::Method::POST, token, path, Some(body)).await
     }
 
     async fn integration(&self, kind: &str, url: &str, events: &[&str]) -> String {
@@ -77,7 +59,7 @@ async fn world() -> World {
     let admin = t.token(org, "admin@acme.test").await;
     let employee = t.token(org, "emp@acme.test").await;
     let other_admin = t.token(other, "admin@globex.test").await;
-    World { t, api: reqwest::Client::new(), admin, employee, other_admin }
+    World { t, admin, employee, other_admin }
 }
 
 #[tokio::test]
@@ -200,8 +182,8 @@ async fn paused_integrations_and_other_events_get_nothing_and_shout_outs_go_to_t
     w.integration("slack", &reviews.url, &["review_queue"]).await;
     w.integration("teams", &shouts.url, &["shoutouts"]).await;
     let p = w.integration("slack", &paused.url, &["review_queue", "shoutouts"]).await;
-    let (status, body) = w
-        .call(
+    let (status, body) =
+        w.t.api(
             reqwest::Method::PATCH,
             &w.admin,
             &format!("/api/v1/chat-integrations/{p}"),

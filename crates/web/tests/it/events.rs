@@ -19,33 +19,16 @@ struct World {
 }
 
 impl World {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, token, path, None).await
+        self.t.api(reqwest::Method::GET, token, path, None).await
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, token, path, Some(body)).await
+        self.t.api(reqwest::Method::POST, token, path, Some(body)).await
     }
 
     async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::PATCH, token, path, Some(body)).await
+        self.t.api(reqwest::Method::PATCH, token, path, Some(body)).await
     }
 
     async fn ics(&self, token: &str, id: &str) -> String {
@@ -314,7 +297,7 @@ async fn who_runs_sessions_other_organizations_and_bad_input() {
     let (status, _) = w.patch(&w.lead, &format!("/api/v1/events/{id}"), json!({"title": "Mine now"})).await;
     assert_eq!(status, 403);
     assert_eq!(
-        w.call(reqwest::Method::DELETE, &w.employee, &format!("/api/v1/events/{id}"), None).await.0,
+        w.t.api(reqwest::Method::DELETE, &w.employee, &format!("/api/v1/events/{id}"), None).await.0,
         403
     );
 
@@ -359,7 +342,10 @@ async fn who_runs_sessions_other_organizations_and_bad_input() {
     w.post(&w.employee, &format!("/api/v1/events/{id}/attendance"), json!({"occurrence": "2027-03-18"}))
         .await;
     assert_eq!(w.t.count_rows("event_attendance").await, 1);
-    assert_eq!(w.call(reqwest::Method::DELETE, &w.admin, &format!("/api/v1/events/{id}"), None).await.0, 204);
+    assert_eq!(
+        w.t.api(reqwest::Method::DELETE, &w.admin, &format!("/api/v1/events/{id}"), None).await.0,
+        204
+    );
     assert_eq!(w.get(&w.employee, &format!("/api/v1/events/{id}")).await.0, 404);
     assert_eq!(w.t.count_rows("event_attendance").await, 0);
     let (_, openapi) = w.get(&w.employee, "/api/v1/openapi.json").await;

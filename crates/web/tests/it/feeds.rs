@@ -204,36 +204,16 @@ struct World {
 }
 
 impl World {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, token, path, None).await
+        self.t.api(reqwest::Method::GET, token, path, None).await
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, token, path, Some(body)).await
+        self.t.api(reqwest::Method::POST, token, path, Some(body)).await
     }
 
     async fn dept(&self, name: &str) -> String {
-        let (_, v) = self.get(&self.admin, "/api/v1/departments").await;
-        v["items"].as_array().expect("departments").iter().find(|d| d["name"] == name).expect("department")["id"]
-            .as_str()
-            .expect("id")
-            .to_owned()
+        self.t.department_id(&self.admin, name).await
     }
 
     /// Adds a feed (its first poll is queued) and runs the queued jobs.
@@ -654,7 +634,7 @@ async fn leads_keep_their_departments_feeds_employees_none_and_organizations_are
     assert_eq!(status, 404);
     let (status, _) = w.post(&w.other, &format!("/api/v1/curation/{item}/submission"), json!({})).await;
     assert_eq!(status, 404);
-    let (status, _) = w.send(reqwest::Method::DELETE, &w.other, &format!("/api/v1/feeds/{fid}"), None).await;
+    let (status, _) = w.t.api(reqwest::Method::DELETE, &w.other, &format!("/api/v1/feeds/{fid}"), None).await;
     assert_eq!(status, 404);
     assert!(w.inbox(&w.other, "new").await.is_empty());
     let (status, p) = w
@@ -676,8 +656,8 @@ async fn leads_keep_their_departments_feeds_employees_none_and_organizations_are
     assert_eq!(made["submission"]["status"], "draft");
 
     // Pause, rename, remove.
-    let (status, f) = w
-        .send(
+    let (status, f) =
+        w.t.api(
             reqwest::Method::PATCH,
             &w.lead,
             &format!("/api/v1/feeds/{fid}"),
@@ -688,7 +668,7 @@ async fn leads_keep_their_departments_feeds_employees_none_and_organizations_are
     assert_eq!((f["status"].as_str(), f["name"].as_str()), (Some("paused"), Some("MWD")));
     let (status, _) = w.post(&w.lead, &format!("/api/v1/feeds/{fid}/poll"), json!({})).await;
     assert_eq!(status, 409, "a paused feed is resumed first");
-    let (status, _) = w.send(reqwest::Method::DELETE, &w.lead, &format!("/api/v1/feeds/{fid}"), None).await;
+    let (status, _) = w.t.api(reqwest::Method::DELETE, &w.lead, &format!("/api/v1/feeds/{fid}"), None).await;
     assert_eq!(status, 204);
     assert_eq!(w.t.count_rows("feeds").await, 0);
     assert_eq!(w.t.count_rows("curation_items").await, 3, "the articles stay");
@@ -750,8 +730,8 @@ async fn bad_input_gets_a_reason_never_a_500() {
         )
         .await;
     assert_eq!(status, 400, "{p}");
-    let (status, p) = w
-        .send(
+    let (status, p) =
+        w.t.api(
             reqwest::Method::PATCH,
             &w.social,
             "/api/v1/feeds/018f0000-0000-7000-8000-000000000000",

@@ -46,32 +46,16 @@ impl World {
         }
     }
 
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, token, path, None).await
+        self.t.api(reqwest::Method::GET, token, path, None).await
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, token, path, Some(body)).await
+        self.t.api(reqwest::Method::POST, token, path, Some(body)).await
     }
 
     async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::PUT, token, path, Some(body)).await
+        self.t.api(reqwest::Method::PUT, token, path, Some(body)).await
     }
 
     async fn delivery(&self, token: &str, kind: &str) -> String {

@@ -8,7 +8,6 @@ const PASSWORD: &str = "correct horse battery staple";
 
 struct World {
     t: TestApp,
-    api: reqwest::Client,
     admin: String,
     social: String,
     sales_lead: String,
@@ -18,37 +17,16 @@ struct World {
 }
 
 impl World {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, token, path, None).await
+        self.t.api(reqwest::Method::GET, token, path, None).await
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, token, path, Some(body)).await
+        self.t.api(reqwest::Method::POST, token, path, Some(body)).await
     }
 
     async fn department(&self, name: &str) -> String {
-        let (_, list) = self.get(&self.admin, "/api/v1/departments").await;
-        list["items"].as_array().expect("items").iter().find(|d| d["name"] == name).expect("department")["id"]
-            .as_str()
-            .expect("id")
-            .to_owned()
+        self.t.department_id(&self.admin, name).await
     }
 }
 
@@ -69,7 +47,6 @@ async fn world() -> World {
         ops_lead: t.token(org, "ops.lead@acme.test").await,
         employee: t.token(org, "emp@acme.test").await,
         outsider: t.token(other, "admin@globex.test").await,
-        api: reqwest::Client::new(),
         t,
     }
 }
@@ -121,8 +98,8 @@ async fn the_company_accounts_are_kept_by_the_social_team_and_shown_on_every_hom
         assert_eq!(p["code"], "invalid");
     }
     let id = a["id"].as_str().expect("id");
-    let (status, p) = w
-        .call(
+    let (status, p) =
+        w.t.api(
             reqwest::Method::PATCH,
             &w.admin,
             &format!("/api/v1/company-accounts/{id}"),
@@ -134,11 +111,13 @@ async fn the_company_accounts_are_kept_by_the_social_team_and_shown_on_every_hom
     // Another organization sees none of it and cannot touch it.
     assert_eq!(w.get(&w.outsider, "/api/v1/company-accounts").await.1["items"], json!([]));
     assert_eq!(
-        w.call(reqwest::Method::DELETE, &w.outsider, &format!("/api/v1/company-accounts/{id}"), None).await.0,
+        w.t.api(reqwest::Method::DELETE, &w.outsider, &format!("/api/v1/company-accounts/{id}"), None)
+            .await
+            .0,
         404
     );
     assert_eq!(
-        w.call(reqwest::Method::DELETE, &w.social, &format!("/api/v1/company-accounts/{id}"), None).await.0,
+        w.t.api(reqwest::Method::DELETE, &w.social, &format!("/api/v1/company-accounts/{id}"), None).await.0,
         204
     );
     assert_eq!(w.t.count_rows("company_accounts").await, 1);
@@ -176,14 +155,15 @@ async fn a_departments_leads_keep_its_follow_list_and_everyone_reads_every_list(
 
     let id = e["id"].as_str().expect("id");
     let path = format!("/api/v1/follow-lists/{sales}/{id}");
-    let (status, _) = w.call(reqwest::Method::PATCH, &w.ops_lead, &path, Some(json!({"note": "mine"}))).await;
+    let (status, _) =
+        w.t.api(reqwest::Method::PATCH, &w.ops_lead, &path, Some(json!({"note": "mine"}))).await;
     assert_eq!(status, 403);
     let (status, changed) =
-        w.call(reqwest::Method::PATCH, &w.sales_lead, &path, Some(json!({"kind": "podcast"}))).await;
+        w.t.api(reqwest::Method::PATCH, &w.sales_lead, &path, Some(json!({"kind": "podcast"}))).await;
     assert_eq!((status, changed["kind"].as_str()), (200, Some("podcast")));
     // Through another department's path the entry does not exist.
-    let (status, _) = w
-        .call(
+    let (status, _) =
+        w.t.api(
             reqwest::Method::PATCH,
             &w.admin,
             &format!("/api/v1/follow-lists/{ops}/{id}"),
@@ -206,8 +186,8 @@ async fn a_departments_leads_keep_its_follow_list_and_everyone_reads_every_list(
     assert!(!theirs.to_string().contains("Trail Blog"));
     assert_eq!(w.get(&w.outsider, &format!("/api/v1/follow-lists/{sales}")).await.0, 404);
     assert_eq!(w.post(&w.outsider, &format!("/api/v1/follow-lists/{sales}"), entry).await.0, 404);
-    assert_eq!(w.call(reqwest::Method::DELETE, &w.outsider, &path, None).await.0, 404);
-    assert_eq!(w.call(reqwest::Method::DELETE, &w.sales_lead, &path, None).await.0, 204);
+    assert_eq!(w.t.api(reqwest::Method::DELETE, &w.outsider, &path, None).await.0, 404);
+    assert_eq!(w.t.api(reqwest::Method::DELETE, &w.sales_lead, &path, None).await.0, 204);
     assert_eq!(w.t.count_rows("follow_entries").await, 1);
 }
 

@@ -39,32 +39,16 @@ async fn setup() -> World {
 }
 
 impl World {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self.api.request(method, self.t.url(path)).bearer_auth(token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
     async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, token, path, Some(body)).await
+        self.t.api(reqwest::Method::POST, token, path, Some(body)).await
     }
 
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, token, path, None).await
+        self.t.api(reqwest::Method::GET, token, path, None).await
     }
 
     async fn put(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::PUT, token, path, Some(body)).await
+        self.t.api(reqwest::Method::PUT, token, path, Some(body)).await
     }
 
     /// An article by Eve, handed in and approved by Sam.
@@ -345,9 +329,9 @@ async fn shoutouts_reach_the_wall_and_refuse_bad_input() {
         assert_eq!(s, 200, "{r}");
         assert_eq!(r["reactions"][0], json!({"reaction": "clap", "emoji": "👏", "count": 1, "mine": true}));
     }
-    let (s, r) = w
-        .send(reqwest::Method::DELETE, &w.ada, &format!("/api/v1/shoutouts/{so_id}/reactions/clap"), None)
-        .await;
+    let (s, r) =
+        w.t.api(reqwest::Method::DELETE, &w.ada, &format!("/api/v1/shoutouts/{so_id}/reactions/clap"), None)
+            .await;
     assert_eq!((s, r["reactions"][0]["count"].as_i64()), (200, Some(0)));
     assert_eq!(
         w.post(&w.ada, &format!("/api/v1/shoutouts/{so_id}/reactions"), json!({"reaction": "thumbs_down"}))
@@ -368,8 +352,8 @@ async fn shoutouts_reach_the_wall_and_refuse_bad_input() {
         w.post(&w.eve, "/api/v1/shoutouts", json!({"to_user_id": "not-a-uuid", "message": "Hi"})).await;
     assert!(s == 400 || s == 422, "{s}");
     let gus = w.t.person(w.org, "gus@acme.test", "employee", None, PASSWORD).await;
-    let (s, b) = w
-        .send(
+    let (s, b) =
+        w.t.api(
             reqwest::Method::PATCH,
             &w.ada,
             &format!("/api/v1/users/{gus}"),
@@ -453,16 +437,7 @@ async fn the_leaderboard_opt_out_hides_the_person() {
     let names: Vec<&str> =
         board["items"].as_array().expect("items").iter().filter_map(|r| r["user"]["name"].as_str()).collect();
     assert_eq!(names, ["Person sam@acme.test"]);
-    let (_, marketing) = w.get(&w.sam, "/api/v1/departments").await;
-    let field = marketing["items"]
-        .as_array()
-        .expect("departments")
-        .iter()
-        .find(|d| d["name"] == "Field")
-        .expect("Field")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let field = w.t.department_id(&w.sam, "Field").await;
     let (_, board) = w.get(&w.sam, &format!("/api/v1/leaderboard?department_id={field}")).await;
     assert_eq!(board["items"].as_array().map(Vec::len), Some(0), "Field's only scorer opted out");
     // Back on the board.
