@@ -576,16 +576,7 @@ pub async fn redeem(app: &App, caller: &Caller, reward: RewardId) -> Result<Rede
         earned: false,
     };
     store::record_spend(&mut tx, org, &spend, now).await?;
-    let admins = submissions::team_members(&mut tx, org).await?;
-    let admins: Vec<UserId> = {
-        let mut keep = Vec::new();
-        for a in admins {
-            if users::get(&mut tx, org, a).await?.is_some_and(|u| u.role.is_admin()) {
-                keep.push(a);
-            }
-        }
-        keep
-    };
+    let admins = store::admins(&mut tx, org).await?;
     let news = News {
         kind: "reward.requested",
         title: format!("{} asked for “{}”", caller.label, r.name),

@@ -33,6 +33,9 @@ pub struct LeaderboardArgs {
     /// Seconds of load per scenario.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Keep the database afterwards (its path is printed) to look at query plans.
+    #[arg(long)]
+    keep: bool,
 }
 
 async fn exec(db: &mut impl chorus_store::Db, sql: &str, org: uuid::Uuid) -> anyhow::Result<u64> {
@@ -222,6 +225,10 @@ pub async fn run(database_url: Option<String>, args: LeaderboardArgs) -> anyhow:
     println!("slowest p99 {worst:.1} ms (target < 30 ms: {})", if worst < 30.0 { "met" } else { "MISSED" });
     let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&tmp);
+    if args.keep {
+        println!("kept the database: {db}");
+    } else {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
     Ok(())
 }

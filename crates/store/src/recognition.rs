@@ -234,16 +234,20 @@ pub async fn leaderboard(
     department: Option<DepartmentId>,
     limit: u32,
 ) -> Result<Vec<Standing>> {
+    // `cross join` keeps the roll-up as the outer loop on SQLite (it walks the rank index and
+    // stops at the limit) instead of starting from a department's people; PostgreSQL plans it
+    // as the inner join it is.
     const ALL: &str = "select t.user_id, u.name, d.name, t.points from point_totals t \
-         join users u on u.id = t.user_id \
+         cross join users u \
          left join departments d on d.id = u.department_id \
-         where t.org_id = $1 and t.period = $2 and t.points > 0 and u.status = 'active' \
+         where u.id = t.user_id and t.org_id = $1 and t.period = $2 and t.points > 0 and u.status = 'active' \
            and not exists (select 1 from leaderboard_opt_outs o where o.org_id = t.org_id and o.user_id = t.user_id) \
          order by t.points desc, t.user_id limit $3";
     const ONE: &str = "select t.user_id, u.name, d.name, t.points from point_totals t \
-         join users u on u.id = t.user_id \
+         cross join users u \
          left join departments d on d.id = u.department_id \
-         where t.org_id = $1 and t.period = $2 and t.points > 0 and u.status = 'active' and u.department_id = $4 \
+         where u.id = t.user_id and t.org_id = $1 and t.period = $2 and t.points > 0 and u.status = 'active' \
+           and u.department_id = $4 \
            and not exists (select 1 from leaderboard_opt_outs o where o.org_id = t.org_id and o.user_id = t.user_id) \
          order by t.points desc, t.user_id limit $3";
     let rows: Vec<StandingRow> = match department {
@@ -782,4 +786,12 @@ pub async fn acknowledgement_facts(db: &mut impl Db, org: OrgId) -> Result<Vec<(
 pub async fn thanks_facts(db: &mut impl Db, org: OrgId) -> Result<Vec<(Uuid, Uuid, i64)>> {
     const SQL: &str = "select to_user_id, from_user_id, created_at from shoutouts where org_id = $1";
     run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await).map_err(Into::into)
+}
+
+/// The active owners and admins: who decides reward requests.
+pub async fn admins(db: &mut impl Db, org: OrgId) -> Result<Vec<UserId>> {
+    const SQL: &str = "select id from users where org_id = $1 and status = 'active' \
+         and role in ('admin', 'owner') order by id";
+    let rows: Vec<(Uuid,)> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(u,)| u.into()).collect())
 }

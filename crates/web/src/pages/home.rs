@@ -26,6 +26,8 @@ struct HomePage {
     manage_accounts: bool,
     /// Pinned announcements the person may see.
     pinned: Vec<super::notify::AnnouncementView>,
+    /// The latest shout-outs: (from, to id, to, message).
+    thanks: Vec<(String, String, String, String)>,
 }
 
 pub async fn show(
@@ -51,6 +53,21 @@ pub async fn show(
     let company_accounts = super::outreach::account_views(&s, &user).await?;
     let manage_accounts = chorus_domain::social::may_manage_accounts(&user.me.caller.actor).is_ok();
     let pinned = super::notify::pinned(&s, &user).await?;
+    let thanks = chorus_app::recognition::shoutouts(
+        &s.app,
+        &user.me.caller,
+        None,
+        None,
+        chorus_domain::pagination::Limit::new(Some(3)),
+    )
+    .await?
+    .into_iter()
+    .take(3)
+    .map(|v| {
+        let s = v.shoutout;
+        (s.from_name, s.to_user_id.to_string(), s.to_name, s.message)
+    })
+    .collect();
     let first_name = user.me.user.name.split_whitespace().next().unwrap_or_default().to_owned();
     Ok(HomePage {
         chrome: Chrome::for_user(&user, "home").notice(q.notice.as_deref()),
@@ -64,6 +81,7 @@ pub async fn show(
         company_accounts,
         manage_accounts,
         pinned,
+        thanks,
     }
     .into_response())
 }
