@@ -108,7 +108,7 @@ async fn seed(
             "insert into point_ledger (id, org_id, user_id, event, points, reason, source_id, created_at) \
              select gen_random_uuid(), $1, p.id, (array[{events}])[(1 + (g % 8))::int], 1 + (g % 30), 'bench', 'bench:' || g, \
              {now_ms} - (g * 2654435761) % {year_ms} \
-             from generate_series(0, {last}) g join bench_people p on p.k = (g * 7919) % {people}",
+             from generate_series(0::bigint, {last}) g join bench_people p on p.k = (g * 7919) % {people}",
             events = events.join(", "),
             last = args.rows.saturating_sub(1),
         );
