@@ -271,10 +271,30 @@ async fn the_openapi_document_is_3_1_and_describes_every_endpoint() {
     // Every family of SPEC §6's contract is documented (outside tools generate clients from it).
     let paths: Vec<&str> = doc["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
     for family in [
-        "/media", "/submissions", "/review-queue", "/library", "/guidelines/check", "/channels", "/posts",
-        "/calendar.ics", "/shares", "/analytics/summary", "/surveys", "/courses", "/mentoring", "/policies",
-        "/readiness", "/shoutouts", "/points", "/leaderboard", "/rewards", "/announcements", "/notifications",
-        "/feeds", "/curation", "/events",
+        "/media",
+        "/submissions",
+        "/review-queue",
+        "/library",
+        "/guidelines/check",
+        "/channels",
+        "/posts",
+        "/calendar.ics",
+        "/shares",
+        "/analytics/summary",
+        "/surveys",
+        "/courses",
+        "/mentoring",
+        "/policies",
+        "/readiness",
+        "/shoutouts",
+        "/points",
+        "/leaderboard",
+        "/rewards",
+        "/announcements",
+        "/notifications",
+        "/feeds",
+        "/curation",
+        "/events",
     ] {
         assert!(paths.iter().any(|p| p.starts_with(family)), "{family} is not in the OpenAPI document");
     }

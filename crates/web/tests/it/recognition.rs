@@ -459,7 +459,10 @@ async fn the_leaderboard_opt_out_hides_the_person() {
     let wall = wall.text().await.expect("html");
     assert!(wall.contains("&#60;script&#62;alert(1)&#60;/script&#62;") && !wall.contains("<script>alert"));
     let home = eve.get(w.t.url("/")).send().await.expect("GET").text().await.expect("html");
-    assert!(home.contains("Recent shout-outs") && home.contains("&#60;script&#62;alert(1)"), "thanks show on home");
+    assert!(
+        home.contains("Recent shout-outs") && home.contains("&#60;script&#62;alert(1)"),
+        "thanks show on home"
+    );
     for path in ["/shoutouts", "/points", "/rewards"] {
         let res = eve.get(w.t.url(path)).send().await.expect("GET");
         assert_eq!(res.status(), 200, "{path}");
