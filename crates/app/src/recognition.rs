@@ -18,7 +18,7 @@ use chorus_domain::{
     pagination::Limit,
     recognition::{self as rules, Badge, Period, PointEvent, RedemptionStatus, source},
 };
-use chorus_store::{Db, recognition as store, submissions, users};
+use chorus_store::{Db, recognition as store, users};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -104,6 +104,17 @@ pub async fn post_shoutout(app: &App, caller: &Caller, input: ShoutoutInput) -> 
             chorus_domain::Invalid::new("to", "thank someone else: a shout-out is for a colleague").into()
         );
     }
+    // The item must be one the caller may see: the feed is public in the organization, and it
+    // shows the item's title (a draft's title is its authors' business).
+    if let Some(item) = input.submission_id {
+        match crate::submissions::get(app, caller, item).await {
+            Ok(_) => {}
+            Err(Error::NotFound | Error::Forbidden(_)) => {
+                return Err(chorus_domain::Invalid::new("submission_id", "is not an item you can see").into());
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let now = app.now();
     let mut tx = app.store.tx().await?;
     // Someone in another organization is, from here, nobody: the same 404 as an unknown id.
@@ -114,13 +125,6 @@ pub async fn post_shoutout(app: &App, caller: &Caller, input: ShoutoutInput) -> 
             format!("{} is no longer active here, so they would never see it", recipient.name),
         )
         .into());
-    }
-    if let Some(item) = input.submission_id
-        && submissions::get(&mut tx, org, item).await?.is_none()
-    {
-        return Err(
-            chorus_domain::Invalid::new("submission_id", "is not an item of this organization").into()
-        );
     }
     if let Some(share) = input.share_id
         && store::share_of(&mut tx, org, share).await?.is_none()

@@ -458,6 +458,16 @@ pub fn plain_text(raw: &str, max_chars: usize) -> String {
     }
 }
 
+/// Where `needle` (ASCII) first occurs in `haystack`, ignoring ASCII case, without copying the
+/// rest of the text (a copy per `<script>` made hostile summaries cost quadratic time).
+fn find_ignoring_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() || h.len() < n.len() {
+        return None;
+    }
+    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
 fn strip_tags(raw: &str) -> Cow<'_, str> {
     if !raw.contains('<') {
         return Cow::Borrowed(raw);
@@ -483,8 +493,7 @@ fn strip_tags(raw: &str) -> Cow<'_, str> {
                 if name == "script" || name == "style" {
                     // Skip to the matching end tag (or the end of the text).
                     let close = format!("</{name}");
-                    let lower = rest.to_ascii_lowercase();
-                    rest = match lower.find(&close) {
+                    rest = match find_ignoring_ascii_case(rest, &close) {
                         Some(i) => rest[i..].find('>').map_or("", |j| &rest[i + j + 1..]),
                         None => "",
                     };
@@ -503,6 +512,15 @@ fn strip_tags(raw: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn script_skipping_is_linear_and_case_blind() {
+        assert_eq!(plain_text("a<SCRIPT>x</ScRiPt>b<style>y</STYLE>c", 100), "a b c");
+        // Two megabytes of empty scripts: nothing of them is left (and no copy of the rest of
+        // the text per tag: this used to take quadratic time).
+        let hostile = "<script></script>".repeat(120_000);
+        assert_eq!(plain_text(&format!("{hostile}done"), 100), "done");
+    }
 
     #[test]
     fn plain_text_strips_tags_and_decodes() {

@@ -340,6 +340,27 @@ async fn shoutouts_reach_the_wall_and_refuse_bad_input() {
         422
     );
 
+    // An item the thanking person may not see (Eve's draft, for Sam) cannot be named: the feed
+    // is public, and would show its title.
+    let (_, draft) = w
+        .post(
+            &w.eve,
+            "/api/v1/submissions",
+            json!({"kind": "idea", "title": "Secret reorg plan", "body": "Draft"}),
+        )
+        .await;
+    let draft = draft["id"].as_str().expect("draft").to_owned();
+    let (s, b) = w
+        .post(
+            &w.sam,
+            "/api/v1/shoutouts",
+            json!({"to_user_id": w.eve_id, "message": "Thanks!", "submission_id": draft}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    let (_, feed) = w.get(&w.ada, "/api/v1/shoutouts").await;
+    assert!(!feed.to_string().contains("Secret reorg plan"));
+
     // Bad input.
     let (s, b) = w.post(&w.eve, "/api/v1/shoutouts", json!({"to_user_id": w.eve_id, "message": "Me!"})).await;
     assert_eq!(s, 422, "thanking oneself: {b}");
