@@ -173,6 +173,18 @@ fn empty_reactions() -> Vec<Reaction> {
     rules::REACTIONS.iter().map(|(key, emoji)| Reaction { key, emoji, count: 0, mine: false }).collect()
 }
 
+/// Every reaction of one shout-out, in the fixed order, with its count and the viewer's own.
+fn reactions_of(id: ShoutoutId, counts: &[store::ReactionCount]) -> Vec<Reaction> {
+    let mut reactions = empty_reactions();
+    for c in counts.iter().filter(|c| c.shoutout_id == id) {
+        if let Some(r) = reactions.iter_mut().find(|r| r.key == c.reaction) {
+            r.count = c.count;
+            r.mine = c.mine;
+        }
+    }
+    reactions
+}
+
 /// The company feed, or one person's wall (`to`), newest first. Everyone in the organization
 /// reads both: thanks are public by design.
 pub async fn shoutouts(
@@ -195,13 +207,7 @@ pub async fn shoutouts(
     Ok(list
         .into_iter()
         .map(|shoutout| {
-            let mut reactions = empty_reactions();
-            for c in counts.iter().filter(|c| c.shoutout_id == shoutout.id) {
-                if let Some(r) = reactions.iter_mut().find(|r| r.key == c.reaction) {
-                    r.count = c.count;
-                    r.mine = c.mine;
-                }
-            }
+            let reactions = reactions_of(shoutout.id, &counts);
             ShoutoutView { shoutout, reactions }
         })
         .collect())
@@ -225,14 +231,7 @@ pub async fn react(
     let mut db = app.store.conn().await?;
     let shoutout = store::shoutout_by_id(&mut db, org, id).await?.ok_or(Error::NotFound)?;
     let counts = store::reactions(&mut db, &[id], Some(me)).await?;
-    let mut reactions = empty_reactions();
-    for c in counts {
-        if let Some(r) = reactions.iter_mut().find(|r| r.key == c.reaction) {
-            r.count = c.count;
-            r.mine = c.mine;
-        }
-    }
-    Ok(ShoutoutView { shoutout, reactions })
+    Ok(ShoutoutView { reactions: reactions_of(id, &counts), shoutout })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +393,7 @@ pub async fn pay_click_milestones(app: &App, rolled_since: i64) -> Result<u64> {
     drop(db);
     let mut paid = 0;
     for (share, org, user, clicks) in shares {
-        if rules::milestones_crossed(0, clicks).next().is_none() {
+        if clicks < rules::CLICK_MILESTONES[0] {
             continue;
         }
         let mut tx = app.store.tx().await?;

@@ -253,6 +253,12 @@ impl Chrome {
     }
 }
 
+/// A date as pages show it: `2026-12-07`.
+pub(crate) fn day(t: time::OffsetDateTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    t.format(&f).unwrap_or_default()
+}
+
 /// Fixed messages after a redirect (`?notice=code`): only known codes, never echoed input.
 fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {

@@ -3,7 +3,7 @@
 //! editor. Everyone in the organization may look (culture-building; see
 //! `chorus_domain::readiness::may_view`). Every form posts and redirects; no JavaScript.
 
-use super::{Chrome, FormError, NoticeQuery, form_errors};
+use super::{Chrome, FormError, NoticeQuery, day, form_errors};
 use crate::{
     AppState, chart,
     error::PageError,
@@ -29,11 +29,6 @@ use uuid::Uuid;
 
 /// Rating fields are named `rate-<statement key>`.
 const RATE_PREFIX: &str = "rate-";
-
-fn day(t: time::OffsetDateTime) -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    t.format(&f).unwrap_or_default()
-}
 
 fn number(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".to_owned())

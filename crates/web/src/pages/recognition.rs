@@ -2,7 +2,7 @@
 //! opt-out, a person's points and badges (with the rules, editable by admins), and the rewards
 //! catalog with requests and their decisions. Every form posts and redirects; no JavaScript.
 
-use super::{Chrome, FormError, NoticeQuery, form_errors};
+use super::{Chrome, FormError, NoticeQuery, day, form_errors};
 use crate::{
     AppState,
     error::PageError,
@@ -25,11 +25,6 @@ use chorus_domain::{
     recognition::{Period, all_badges},
 };
 use uuid::Uuid;
-
-fn day(t: time::OffsetDateTime) -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    t.format(&f).unwrap_or_default()
-}
 
 /// Fixed messages after a redirect: only known codes, never echoed input.
 fn notice_text(code: &str) -> Option<&'static str> {
