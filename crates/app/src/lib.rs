@@ -132,6 +132,8 @@ pub struct App {
     pub ballot_box: Arc<surveys::BallotBox>,
     /// API tokens' "last used" stamps, written in batches.
     pub token_touches: Arc<tokens::TokenTouches>,
+    /// Leaderboards, kept a few seconds.
+    pub boards: Arc<recognition::BoardCache>,
 }
 
 impl App {
@@ -202,6 +204,7 @@ impl App {
             survey_cache: Arc::default(),
             ballot_box,
             token_touches,
+            boards: Arc::default(),
         }
     }
 

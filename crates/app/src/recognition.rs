@@ -431,6 +431,48 @@ pub struct Board {
 /// How many people a leaderboard shows: a celebration of the most active, not a ranking of all.
 pub const BOARD_SIZE: u32 = 20;
 
+/// Boards are read far more often than they change meaningfully: each (organization, period,
+/// department) board is kept this long in memory, so a busy page costs a lookup, not a query.
+/// A person who opts out or back in clears their organization's boards at once.
+const BOARD_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+type BoardKey = (OrgId, String, Option<DepartmentId>);
+
+/// The top of recent boards, kept briefly (see [`BOARD_TTL`]).
+#[derive(Default)]
+pub struct BoardCache {
+    boards: std::sync::Mutex<
+        std::collections::HashMap<BoardKey, (std::time::Instant, std::sync::Arc<Vec<Standing>>)>,
+    >,
+}
+
+impl std::fmt::Debug for BoardCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BoardCache")
+    }
+}
+
+impl BoardCache {
+    fn get(&self, key: &BoardKey) -> Option<std::sync::Arc<Vec<Standing>>> {
+        let boards = self.boards.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        boards.get(key).filter(|(at, _)| at.elapsed() < BOARD_TTL).map(|(_, b)| std::sync::Arc::clone(b))
+    }
+
+    fn put(&self, key: BoardKey, board: std::sync::Arc<Vec<Standing>>) {
+        let mut boards = self.boards.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Old entries go when the map grows: it holds a few boards per organization.
+        if boards.len() > 10_000 {
+            boards.retain(|_, (at, _)| at.elapsed() < BOARD_TTL);
+        }
+        boards.insert(key, (std::time::Instant::now(), board));
+    }
+
+    fn forget(&self, org: OrgId) {
+        let mut boards = self.boards.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        boards.retain(|(o, _, _), _| *o != org);
+    }
+}
+
 pub async fn leaderboard(
     app: &App,
     caller: &Caller,
@@ -441,7 +483,17 @@ pub async fn leaderboard(
     let now = app.now();
     let key = period.key(now);
     let mut db = app.store.conn().await?;
-    let rows = store::leaderboard(&mut db, org, &key, department, BOARD_SIZE).await?;
+    let cache_key = (org, key.clone(), department);
+    let rows = match app.boards.get(&cache_key) {
+        Some(rows) => rows,
+        None => {
+            let rows =
+                std::sync::Arc::new(store::leaderboard(&mut db, org, &key, department, BOARD_SIZE).await?);
+            app.boards.put(cache_key, std::sync::Arc::clone(&rows));
+            rows
+        }
+    };
+    let rows = rows.iter().cloned();
     let mut top = Vec::with_capacity(rows.len());
     let mut rank = 0;
     let mut last = None;
@@ -465,6 +517,7 @@ pub async fn set_opt_out(app: &App, caller: &Caller, out: bool) -> Result<()> {
     let mut tx = app.store.tx().await?;
     store::set_opt_out(&mut tx, caller.org_id(), me, out, app.now()).await?;
     tx.commit().await?;
+    app.boards.forget(caller.org_id());
     Ok(())
 }
 

@@ -171,8 +171,9 @@ async fn seed(
     )
     .await?;
     if postgres {
-        exec(&mut db, "analyze point_totals", org.0).await.ok();
-        exec(&mut db, "analyze point_ledger", org.0).await.ok();
+        // Every table the page reads (users and departments too): a freshly seeded database
+        // has no statistics yet, and autovacuum may not have come round.
+        exec(&mut db, "analyze", org.0).await.ok();
     } else {
         exec(&mut db, "analyze", org.0).await.ok();
     }
