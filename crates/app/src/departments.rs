@@ -17,6 +17,13 @@ pub async fn list(app: &App, caller: &Caller) -> Result<Vec<Department>> {
     Ok(departments::list(&mut db, caller.org_id()).await?)
 }
 
+/// Each department's id and name, by name (cheaper than [`list`], which counts members).
+pub async fn names(app: &App, caller: &Caller) -> Result<Vec<(DepartmentId, String)>> {
+    authorize(&caller.actor, Action::ViewDirectory)?;
+    let mut db = app.store.conn().await?;
+    Ok(departments::names(&mut db, caller.org_id()).await?)
+}
+
 pub async fn page(
     app: &App,
     caller: &Caller,

@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod announcements;
 pub mod audit;
 pub mod campaigns;
+mod changes;
 pub mod chat;
 pub mod curation;
 pub mod dead_letters;

@@ -143,8 +143,7 @@ pub async fn report(app: &App, caller: &Caller, id: PolicyVersionId) -> Result<A
     let mut db = app.store.conn().await?;
     let version = store::get(&mut db, org, id).await?.ok_or(Error::NotFound)?;
     let people = store::acknowledgers(&mut db, org, id).await?;
-    let names: HashMap<DepartmentId, String> =
-        departments::list(&mut db, org).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let names: HashMap<DepartmentId, String> = departments::names(&mut db, org).await?.into_iter().collect();
     let name = |d: Option<DepartmentId>| d.and_then(|d| names.get(&d).cloned());
     let mut groups: Vec<Option<DepartmentId>> = people.iter().map(|p| p.department_id).collect();
     groups.sort();

@@ -433,7 +433,7 @@ pub const BOARD_SIZE: u32 = 20;
 
 /// Boards are read far more often than they change meaningfully: each (organization, period,
 /// department) board is kept this long in memory, so a busy page costs a lookup, not a query.
-/// A person who opts out or back in clears their organization's boards at once.
+/// A person who opts out or back in clears their organization's boards at once, on every instance.
 const BOARD_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 type BoardKey = (OrgId, String, Option<DepartmentId>);
@@ -467,7 +467,11 @@ impl BoardCache {
         boards.insert(key, (std::time::Instant::now(), board));
     }
 
-    fn forget(&self, org: OrgId) {
+    pub(crate) fn clear(&self) {
+        self.boards.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+
+    pub(crate) fn forget(&self, org: OrgId) {
         let mut boards = self.boards.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         boards.retain(|(o, _, _), _| *o != org);
     }
@@ -516,7 +520,9 @@ pub async fn set_opt_out(app: &App, caller: &Caller, out: bool) -> Result<()> {
     let me = person(caller)?;
     let mut tx = app.store.tx().await?;
     store::set_opt_out(&mut tx, caller.org_id(), me, out, app.now()).await?;
+    crate::changes::announce(&mut tx, crate::changes::Change::Boards(caller.org_id())).await?;
     tx.commit().await?;
+    // At once here; other instances when the signal reaches them.
     app.boards.forget(caller.org_id());
     Ok(())
 }

@@ -412,10 +412,14 @@ pub async fn step(
     let now = app.now();
     let mut tx = app.store.tx().await?;
     let d = step_in(&mut tx, app, caller, id, step, comment, expected_version, now).await?;
+    let withdrawn = matches!(step, Step::Archive | Step::Withdraw);
+    if withdrawn {
+        crate::changes::announce(&mut tx, crate::changes::Change::Links).await?;
+    }
     tx.commit().await?;
-    if matches!(step, Step::Archive | Step::Withdraw) {
-        // Tracked links to it stop redirecting at once on this instance (others within the
-        // link cache's lifetime).
+    if withdrawn {
+        // Tracked links to it stop redirecting at once on this instance, and on the others as
+        // soon as the signal reaches them (SQLite: within the link cache's lifetime).
         app.links.clear();
     }
     Ok(d)

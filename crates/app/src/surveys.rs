@@ -95,10 +95,10 @@ async fn check_departments(
     caller: &Caller,
     ids: &[DepartmentId],
 ) -> Result<Vec<DepartmentId>> {
-    let known = departments::list(db, caller.org_id()).await?;
+    let known = departments::names(db, caller.org_id()).await?;
     let mut out = Vec::new();
     for id in ids {
-        if !known.iter().any(|d| d.id == *id) {
+        if !known.iter().any(|(known, _)| known == id) {
             return Err(Invalid::new("departments", "no such department").into());
         }
         if !out.contains(id) {
@@ -936,7 +936,7 @@ pub async fn participation(app: &App, caller: &Caller, id: SurveyId) -> Result<P
     let mut db = app.store.conn().await?;
     let people = store::participants(&mut db, caller.org_id(), id).await?;
     let names: HashMap<DepartmentId, String> =
-        departments::list(&mut db, caller.org_id()).await?.into_iter().map(|d| (d.id, d.name)).collect();
+        departments::names(&mut db, caller.org_id()).await?.into_iter().collect();
     Ok(participation_of(&people, &names))
 }
 
@@ -1104,10 +1104,10 @@ pub async fn report(app: &App, caller: &Caller, id: SurveyId, only: Option<Group
     let questions = store::questions(&mut db, id).await?;
     let groups = store::group_counts(&mut db, id).await?;
     let tallies = store::tallies(&mut db, id).await?;
-    let names: HashMap<String, String> = departments::list(&mut db, caller.org_id())
+    let names: HashMap<String, String> = departments::names(&mut db, caller.org_id())
         .await?
         .into_iter()
-        .map(|d| (d.id.to_string(), d.name))
+        .map(|(id, name)| (id.to_string(), name))
         .collect();
     let mut report = build_report(&s, &questions, &groups, &tallies, &names, only)?;
     if report.responses >= s.k {

@@ -507,7 +507,7 @@ pub async fn assign(app: &App, caller: &Caller, id: CourseId, input: AssignInput
 }
 
 async fn department_names(db: &mut impl Db, caller: &Caller) -> Result<HashMap<DepartmentId, String>> {
-    Ok(departments::list(db, caller.org_id()).await?.into_iter().map(|d| (d.id, d.name)).collect())
+    Ok(departments::names(db, caller.org_id()).await?.into_iter().collect())
 }
 
 /// Assigns and tells each person newly assigned (in the app, and by e-mail when configured).

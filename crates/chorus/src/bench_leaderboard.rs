@@ -170,12 +170,12 @@ async fn seed(
         org.0,
     )
     .await?;
-    if postgres {
-        // Every table the page reads (users and departments too): a freshly seeded database
-        // has no statistics yet, and autovacuum may not have come round.
-        exec(&mut db, "analyze", org.0).await.ok();
-    } else {
-        exec(&mut db, "analyze", org.0).await.ok();
+    // Statistics for every table the page reads (users and departments too): a freshly seeded
+    // database has none yet, and PostgreSQL's autovacuum may not have come round.
+    // (No bound parameter: PostgreSQL refuses a bind to a statement without placeholders.)
+    match chorus_store::Db::ex(&mut db) {
+        Ex::Sqlite(c) => sqlx::query("analyze").execute(c).await.map(drop)?,
+        Ex::Postgres(c) => sqlx::query("analyze").execute(c).await.map(drop)?,
     }
     drop(db);
     println!("computed the period roll-ups in {:.1} s", started.elapsed().as_secs_f64());

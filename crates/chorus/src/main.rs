@@ -653,6 +653,11 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
             }
         })
     };
+    // Other instances' withdrawals and opt-outs reach this one's caches (PostgreSQL only).
+    let follower = {
+        let app = app.clone();
+        tokio::spawn(async move { app.follow_changes().await })
+    };
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -663,6 +668,7 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
         let _ = worker.await;
     }
     housekeeping.abort();
+    follower.abort();
     if let Some(upkeep) = upkeep {
         upkeep.abort();
     }

@@ -186,29 +186,8 @@ async fn a_session_created_on_one_instance_is_valid_on_another() {
     let a = Server::start(&url).await;
     let b = Server::start(&url).await;
     // Accept the invitation (choose a password) on A; that signs Ada in on A.
-    let browser =
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let page = browser.get(format!("{}{path}", a.base)).send().await.expect("GET");
-    let csrf_cookie =
-        page.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("cookie").to_owned();
-    let html = page.text().await.expect("body");
-    let res = browser
-        .post(format!("{}{path}", a.base))
-        .header("cookie", &csrf_cookie)
-        .form(&[("csrf", csrf_of(&html).as_str()), ("name", "Ada"), ("password", "ada's password 1")])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(res.status(), 303);
-    let session = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("chorus_session="))
-        .and_then(|c| c.split(';').next())
-        .expect("session cookie")
-        .to_owned();
+    let session = accept_invitation(&a.base, &path, "Ada").await;
+    let browser = reqwest::Client::new();
 
     for server in [&b, &a] {
         let home =
@@ -550,9 +529,14 @@ fn clicker() -> reqwest::Client {
 
 /// The click totals of Click Co, read from the database directly (no server needs to run).
 async fn stored_clicks(url: &str) -> chorus_store::shares::Totals {
+    stored_clicks_of(url, "click-co").await
+}
+
+/// The click totals of the organization `slug`, read from the database directly.
+async fn stored_clicks_of(url: &str, slug: &str) -> chorus_store::shares::Totals {
     let store = chorus_store::Store::connect(url).await.expect("store");
     let mut db = store.conn().await.expect("conn");
-    let org = chorus_store::admin::org_by_slug(&mut db, "click-co").await.expect("org").expect("org");
+    let org = chorus_store::admin::org_by_slug(&mut db, slug).await.expect("org").expect("org");
     let far = time::OffsetDateTime::now_utc() + time::Duration::days(1);
     chorus_store::shares::totals(&mut db, org.id, far - time::Duration::days(2), far).await.expect("totals")
 }
@@ -649,4 +633,287 @@ async fn a_crash_loses_at_most_one_flush_interval_of_clicks() {
         "clicks answered more than {:?} before the crash were lost: {stored} stored, {must_be_stored} expected",
         FLUSH + MARGIN
     );
+}
+
+/// Accepts an invitation link (a path printed by `chorus user add`) on `base`, choosing a
+/// password, and returns the session cookie (`chorus_session=…`) that signs the person in.
+async fn accept_invitation(base: &str, path: &str, name: &str) -> String {
+    let browser =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let page = browser.get(format!("{base}{path}")).send().await.expect("GET");
+    let csrf_cookie =
+        page.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("cookie").to_owned();
+    let html = page.text().await.expect("body");
+    let res = browser
+        .post(format!("{base}{path}"))
+        .header("cookie", &csrf_cookie)
+        .form(&[("csrf", csrf_of(&html).as_str()), ("name", name), ("password", "a long enough password 1")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), 303);
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("chorus_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_owned()
+}
+
+/// One statement's single number, straight from the database.
+async fn count(url: &str, sql: &'static str) -> i64 {
+    let store = chorus_store::Store::connect(url).await.expect("store");
+    let mut db = store.conn().await.expect("conn");
+    let n = match chorus_store::Db::ex(&mut db) {
+        chorus_store::Ex::Postgres(c) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await,
+        chorus_store::Ex::Sqlite(c) => sqlx::query_scalar::<_, i64>(sql).fetch_one(c).await,
+    };
+    drop(db);
+    store.close().await;
+    n.expect("count")
+}
+
+/// Issue 8, acceptance 1: three `chorus serve --no-worker` instances and two `chorus worker`
+/// processes on one PostgreSQL behave as one Chorus. Posts scheduled through random instances
+/// are each published exactly once; a session made on one instance works on another; a
+/// withdrawal on one instance turns its tracked link into a 410 on another within a second; and
+/// clicks spread over all instances add up exactly.
+#[tokio::test]
+async fn three_instances_and_two_workers_on_one_postgresql_act_as_one() {
+    use chorus_standins::mastodon::Mastodon;
+    use serde_json::{Value, json};
+    const POSTS: usize = 1000;
+    const CLICKS: usize = 300;
+
+    let (_db, url) = TestDb::fresh().await.expect("database");
+    if !url.starts_with("postgres") {
+        eprintln!("skipped: scale-out runs on PostgreSQL (set CHORUS_TEST_DATABASE_URL)");
+        return;
+    }
+    let dir = TempDir(std::env::temp_dir().join(format!("chorus-scale-{}", uuid::Uuid::new_v4().simple())));
+    std::fs::create_dir_all(&dir.0).expect("dir");
+    // One data folder for all processes: it holds the secret key that seals channel credentials,
+    // which every instance and worker must share (or take from CHORUS_SECRET_KEYS).
+    let data = dir.0.to_str().expect("utf-8 path");
+    let (sam, eve) = org_with_sam_and_eve(&url, data, "Scale Co", "scale");
+    let (_, invite) = chorus(
+        &url,
+        &[
+            "user",
+            "add",
+            "--org",
+            "scale-co",
+            "--email",
+            "ada@scale.test",
+            "--name",
+            "Ada",
+            "--role",
+            "owner",
+            "--data-dir",
+            data,
+        ],
+    );
+    let invite = invite.split("http://127.0.0.1:8080").nth(1).expect("invitation link").trim().to_owned();
+    let mut servers = Vec::new();
+    for _ in 0..3 {
+        servers.push(Server::start_with(&url, Some(data), &["--no-worker"]).await);
+    }
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let mut workers = [worker(&url, data), worker(&url, data)];
+    let api = reqwest::Client::new();
+    let call = |base: &str, token: &str, path: &str, body: Value| {
+        let req = api.post(format!("{base}{path}")).bearer_auth(token.to_owned()).json(&body);
+        async move {
+            let res = req.send().await.expect("POST");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.expect("JSON"))
+        }
+    };
+
+    // Content, approved through two different instances.
+    let (s, item) = call(
+        &bases[0],
+        &eve,
+        "/api/v1/submissions",
+        json!({"kind": "article", "title": "Open day", "body": "Saturday", "link": "https://example.com/open-day"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{item}");
+    let id = item["id"].as_str().expect("id").to_owned();
+    let (s, v) = call(&bases[1], &eve, &format!("/api/v1/submissions/{id}/submit"), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = call(
+        &bases[2],
+        &sam,
+        &format!("/api/v1/submissions/{id}/decision"),
+        json!({"decision": "approve", "comment": ""}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+
+    // 1,000 posts, each through a random instance, all due now, on a channel without a cadence
+    // limit; the two workers compete for them.
+    let mastodon = Mastodon::start("scale-token").await;
+    let (s, channel) = call(
+        &bases[0],
+        &sam,
+        "/api/v1/channels",
+        json!({"network": "mastodon", "name": "Mastodon", "base_url": mastodon.base,
+               "credentials": {"access_token": "scale-token"},
+               "cadence": {"min_spacing_minutes": 0, "max_per_day": 0}}),
+    )
+    .await;
+    assert_eq!(s, 201, "{channel}");
+    let now =
+        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("time");
+    let mut scheduled = tokio::task::JoinSet::new();
+    let mut seed = uuid::Uuid::new_v4().as_u128();
+    for i in 0..POSTS {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let base = bases[usize::try_from((seed >> 64) % 3).expect("small")].clone();
+        let body = json!({"submission_id": id, "channel_id": channel["id"], "text": format!("Open day, note {i}"),
+                          "scheduled_at": now});
+        let req = api.post(format!("{base}/api/v1/posts")).bearer_auth(sam.clone()).json(&body);
+        scheduled.spawn(async move {
+            let res = req.send().await.expect("POST");
+            let status = res.status().as_u16();
+            let post = res.json::<Value>().await.expect("JSON");
+            assert_eq!(status, 201, "{post}");
+            post["id"].as_str().expect("id").to_owned()
+        });
+        if scheduled.len() >= 16 {
+            scheduled.join_next().await.expect("task").expect("scheduled");
+        }
+    }
+    while let Some(done) = scheduled.join_next().await {
+        done.expect("scheduled");
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count(&url, "select count(*) from posts where status in ('scheduled', 'publishing')").await > 0 {
+        assert!(Instant::now() < deadline, "posts still waiting after two minutes");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // A moment more: a duplicate would arrive now, if a second worker were still publishing one.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(count(&url, "select count(*) from posts where status = 'published'").await, POSTS as i64);
+    let mut keys = mastodon.keys();
+    assert_eq!(mastodon.statuses().len(), POSTS, "the network holds each post once");
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), POSTS, "each post was sent under its own idempotency key, once");
+
+    // A session made on instance 1 works on instance 3.
+    let session = accept_invitation(&bases[0], &invite, "Ada").await;
+    let home = api.get(format!("{}/", bases[2])).header("cookie", &session).send().await.expect("GET");
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.expect("body").contains("Hello, Ada"));
+
+    // Clicks sent round-robin to all instances add up exactly. (Another item: published content
+    // stays, while this one, only approved, can be withdrawn.)
+    let (s, tip) = call(
+        &bases[2],
+        &eve,
+        "/api/v1/submissions",
+        json!({"kind": "article", "title": "Trail tips", "body": "Boots", "link": "https://example.com/tips"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{tip}");
+    let tip = tip["id"].as_str().expect("id").to_owned();
+    let (s, v) = call(&bases[0], &eve, &format!("/api/v1/submissions/{tip}/submit"), json!({})).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = call(
+        &bases[1],
+        &sam,
+        &format!("/api/v1/submissions/{tip}/decision"),
+        json!({"decision": "approve", "comment": ""}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, share) =
+        call(&bases[1], &eve, "/api/v1/shares", json!({"submission_id": tip, "network": "linkedin"})).await;
+    assert_eq!(s, 201, "{share}");
+    let path = share["url"].as_str().expect("url").split("/s/").nth(1).expect("code").to_owned();
+    let raw = clicker();
+    let mut clicks = tokio::task::JoinSet::new();
+    for i in 0..CLICKS {
+        let (raw, link) = (raw.clone(), format!("{}/s/{path}", bases[i % 3]));
+        clicks.spawn(async move {
+            let ua = format!("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 reader-{i}");
+            raw.get(&link).header("user-agent", ua).send().await.expect("click").status().as_u16()
+        });
+        if clicks.len() >= 16 {
+            assert_eq!(clicks.join_next().await.expect("task").expect("click"), 302);
+        }
+    }
+    while let Some(status) = clicks.join_next().await {
+        assert_eq!(status.expect("click"), 302);
+    }
+
+    // Withdrawn on instance 2: instance 1, which holds the link in memory, answers 410 within a second.
+    let (s, v) = call(
+        &bases[1],
+        &sam,
+        &format!("/api/v1/submissions/{tip}/decision"),
+        json!({"decision": "archive", "comment": "Out of date"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let withdrawn = Instant::now();
+    // Probes without a user agent: any redirect before the signal arrives counts as a bot fetch.
+    let mut late_redirects = 0;
+    loop {
+        let status = raw.get(format!("{}/s/{path}", bases[0])).send().await.expect("click").status();
+        if status == 410 {
+            break;
+        }
+        assert_eq!(status, 302);
+        late_redirects += 1;
+        assert!(withdrawn.elapsed() < Duration::from_secs(1), "instance 1 still redirects a second later");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    for server in servers {
+        server.stop(); // SIGTERM: each instance writes the clicks it accepted
+    }
+    for w in &mut workers {
+        w.kill().expect("stop worker");
+        w.wait().expect("reap worker");
+    }
+    let totals = stored_clicks_of(&url, "scale-co").await;
+    assert_eq!(totals.human_clicks, CLICKS as i64, "every click, whichever instance took it");
+    assert_eq!(totals.bot_fetches, late_redirects);
+    assert_eq!(mastodon.statuses().len(), POSTS, "and nothing was published twice later");
+}
+
+/// Issue 8: instances that start at once on an empty database migrate it exactly once (on
+/// PostgreSQL an advisory lock serializes them; on SQLite the write lock does).
+#[tokio::test]
+async fn instances_starting_at_once_migrate_the_database_exactly_once() {
+    let (_db, url) = TestDb::fresh().await.expect("database");
+    let racers: Vec<Child> = (0..4)
+        .map(|_| {
+            Command::new(BIN)
+                .args(["migrate", "--database-url", &url])
+                .env("CHORUS_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn chorus migrate")
+        })
+        .collect();
+    for racer in racers {
+        let out = racer.wait_with_output().expect("wait");
+        assert!(out.status.success(), "a racing migrate failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let backend = if url.starts_with("postgres") {
+        chorus_store::Backend::Postgres
+    } else {
+        chorus_store::Backend::Sqlite
+    };
+    let expected = chorus_store::migration_versions(backend).len() as i64;
+    assert_eq!(count(&url, "select count(*) from _sqlx_migrations").await, expected);
+    assert_eq!(count(&url, "select count(distinct version) from _sqlx_migrations").await, expected);
+    assert_eq!(count(&url, "select count(*) from _sqlx_migrations where not success").await, 0);
 }

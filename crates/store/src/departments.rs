@@ -79,6 +79,13 @@ pub async fn list(db: &mut impl Db, org: OrgId) -> Result<Vec<Department>> {
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// Each department's id and name, by name: for choosers and labels, without counting members.
+pub async fn names(db: &mut impl Db, org: OrgId) -> Result<Vec<(DepartmentId, String)>> {
+    const SQL: &str = "select id, name from departments where org_id = $1 order by name_key";
+    let rows: Vec<(Uuid, String)> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(id, name)| (id.into(), name)).collect())
+}
+
 /// Departments in id order after a cursor, for the API.
 pub async fn page(
     db: &mut impl Db,

@@ -22,6 +22,7 @@ pub mod announcements;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod changes;
 pub mod channels;
 pub mod chat;
 pub mod departments;
@@ -87,6 +88,9 @@ pub struct Store {
     /// instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries: under
     /// concurrent writes most of the time went to those sleeps.
     write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the file whose lock serializes processes migrating the same database (sqlx takes
+    /// an advisory lock on PostgreSQL, but none on SQLite).
+    migration_lock: Option<std::path::PathBuf>,
 }
 
 /// A borrowed connection on one backend: what every query function finally runs on.
@@ -179,6 +183,7 @@ pub fn migration_versions(backend: Backend) -> Vec<i64> {
 impl Store {
     /// Opens `sqlite://path` (created if missing, WAL) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
+        let mut migration_lock = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -198,6 +203,12 @@ impl Store {
                 .pragma("mmap_size", "268435456")
                 .pragma("cache_size", "-16384")
                 .busy_timeout(Duration::from_secs(10));
+            let file = options.get_filename();
+            if !file.as_os_str().is_empty() && file != std::path::Path::new(":memory:") {
+                let mut lock = file.as_os_str().to_owned();
+                lock.push(".migrate-lock");
+                migration_lock = Some(lock.into());
+            }
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
@@ -214,7 +225,7 @@ impl Store {
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
             )));
         };
-        Ok(Self { pool, write_gate: Arc::default() })
+        Ok(Self { pool, write_gate: Arc::default(), migration_lock })
     }
 
     pub fn backend(&self) -> Backend {
@@ -228,7 +239,28 @@ impl Store {
     /// several instances starting at once migrate exactly once.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
-            Pool::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
+            Pool::Sqlite { write, .. } => {
+                // Processes starting together on one SQLite file take turns (an OS file lock,
+                // released when the file is closed, even if the process dies).
+                let _lock = match self.migration_lock.clone() {
+                    Some(path) => Some(
+                        tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                            let file = std::fs::File::options()
+                                .create(true)
+                                .truncate(false)
+                                .write(true)
+                                .open(path)?;
+                            file.lock()?;
+                            Ok(file)
+                        })
+                        .await
+                        .map_err(|e| Error::Config(format!("migration lock: {e}")))?
+                        .map_err(|e| Error::Config(format!("cannot lock the database for migrating: {e}")))?,
+                    ),
+                    None => None,
+                };
+                SQLITE_MIGRATOR.run(write).await?
+            }
             Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
         }
         Ok(())

@@ -262,11 +262,11 @@ pub async fn dashboard(
     let (period, scope, d) = load(&s, &user, &q).await?;
     let actor = &user.me.caller.actor;
     let team = actor.role.is_admin() || actor.role == Role::Social;
-    let all = chorus_app::departments::list(&s.app, &user.me.caller).await?;
+    let all = chorus_app::departments::names(&s.app, &user.me.caller).await?;
     let mut departments: Vec<(String, String, bool)> = all
         .into_iter()
-        .filter(|dep| team || actor.leads.contains(&dep.id))
-        .map(|dep| (dep.id.0.to_string(), dep.name, scope.department == Some(dep.id)))
+        .filter(|(id, _)| team || actor.leads.contains(id))
+        .map(|(id, name)| (id.0.to_string(), name, scope.department == Some(id)))
         .collect();
     if team {
         departments.insert(0, (String::new(), "Whole organization".into(), scope.department.is_none()));

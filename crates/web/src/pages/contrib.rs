@@ -782,8 +782,7 @@ async fn queue_page(
         key: s.queued_at.map_or(0, chorus_domain::clock::to_millis),
         id: s.id.0,
     });
-    let departments =
-        chorus_app::departments::list(&s.app, caller).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let departments = chorus_app::departments::names(&s.app, caller).await?;
     let campaigns = campaigns::campaigns(&s.app, caller).await?.into_iter().map(|c| (c.id, c.name)).collect();
     Ok(QueuePage {
         chrome: Chrome::for_user(user, "review").notice(q.notice.as_deref()),
@@ -878,8 +877,7 @@ pub async fn library(
         submissions::library(&s.app, caller, q.q.as_deref(), &filter, parse_cursor(&q.cursor)?, limit)
             .await?;
     let page = Page::from_overfetch(items, limit, |s| Cursor { key: s.library_seq.unwrap_or(0), id: s.id.0 });
-    let departments =
-        chorus_app::departments::list(&s.app, caller).await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let departments = chorus_app::departments::names(&s.app, caller).await?;
     let campaigns = campaigns::campaigns(&s.app, caller).await?.into_iter().map(|c| (c.id, c.name)).collect();
     Ok(LibraryPage {
         chrome: Chrome::for_user(&user, "library"),

@@ -95,9 +95,9 @@ async fn feeds_page(
     if rules::is_team(&caller.actor) {
         scopes.push((String::new(), "Whole organization".to_owned()));
     }
-    for d in departments::list(&s.app, caller).await? {
-        if rules::may_manage_feed(&caller.actor, Some(d.id)).is_ok() {
-            scopes.push((d.id.to_string(), d.name));
+    for (id, name) in departments::names(&s.app, caller).await? {
+        if rules::may_manage_feed(&caller.actor, Some(id)).is_ok() {
+            scopes.push((id.to_string(), name));
         }
     }
     Ok(FeedsPage { chrome: Chrome::for_user(user, "curation").notice(notice), errors, feeds, scopes, draft })

@@ -76,10 +76,10 @@ async fn list_page(
     let list = surveys::list(&s.app, caller).await?;
     let manage = can_manage(user);
     let departments = if manage {
-        chorus_app::departments::list(&s.app, caller)
+        chorus_app::departments::names(&s.app, caller)
             .await?
             .into_iter()
-            .map(|d| (d.id.to_string(), d.name))
+            .map(|(id, name)| (id.to_string(), name))
             .collect()
     } else {
         Vec::new()

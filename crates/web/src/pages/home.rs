@@ -36,7 +36,7 @@ pub async fn show(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
     let counts = chorus_app::people::counts(&s.app, &user.me.caller).await?;
-    let departments = chorus_app::departments::list(&s.app, &user.me.caller).await?.len();
+    let departments = chorus_app::departments::names(&s.app, &user.me.caller).await?.len();
     let social =
         chorus_domain::authorize(&user.me.caller.actor, chorus_domain::Action::ManageChannels).is_ok();
     let (attention, dead_letters) = if social {

@@ -137,11 +137,11 @@ struct AnnouncementsPage {
 async fn announce_targets(s: &AppState, user: &PageUser) -> Result<(bool, Vec<(String, String)>), PageError> {
     let actor = &user.me.caller.actor;
     let company_wide = may_announce(actor, None).is_ok();
-    let departments = chorus_app::departments::list(&s.app, &user.me.caller)
+    let departments = chorus_app::departments::names(&s.app, &user.me.caller)
         .await?
         .into_iter()
-        .filter(|d| may_announce(actor, Some(d.id)).is_ok())
-        .map(|d| (d.id.to_string(), d.name))
+        .filter(|(id, _)| may_announce(actor, Some(*id)).is_ok())
+        .map(|(id, name)| (id.to_string(), name))
         .collect();
     Ok((company_wide, departments))
 }

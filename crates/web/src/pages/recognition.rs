@@ -306,10 +306,10 @@ pub async fn leaderboard(
         "is not a department of this organization",
     )?;
     let board = rec::leaderboard(&s.app, caller, period, department).await?;
-    let departments = chorus_app::departments::list(&s.app, caller)
+    let departments = chorus_app::departments::names(&s.app, caller)
         .await?
         .into_iter()
-        .map(|d| (d.id.to_string(), d.name))
+        .map(|(id, name)| (id.to_string(), name))
         .collect();
     let me = caller.actor.user_id;
     Ok(BoardPage {

@@ -330,10 +330,10 @@ async fn course_page(
     let v = training::get(&s.app, caller, id).await?;
     let manage = can_manage(user);
     let departments = if manage {
-        chorus_app::departments::list(&s.app, caller)
+        chorus_app::departments::names(&s.app, caller)
             .await?
             .into_iter()
-            .map(|d| (d.id.to_string(), d.name))
+            .map(|(id, name)| (id.to_string(), name))
             .collect()
     } else {
         Vec::new()
