@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod headers;
 mod markdown;
+mod metrics;
 mod pages;
 mod upload;
 
@@ -18,6 +19,7 @@ use chorus_app::App;
 use std::sync::Arc;
 
 pub use api::openapi;
+pub use metrics::{install as install_metrics, metrics_router};
 
 /// Options of the HTTP layer (the binary fills them from flags).
 #[derive(Debug, Clone, Default)]
@@ -49,7 +51,7 @@ pub fn router(app: App, web: WebConfig) -> Router {
     let state = AppState { app, web: Arc::new(web) };
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().layer(axum::middleware::from_fn(metrics::tag)))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .fallback(pages::not_found)
@@ -62,6 +64,9 @@ pub fn router(app: App, web: WebConfig) -> Router {
         // layers (a redirect sets no cookie; its error pages add their own headers). Its state is
         // one `Arc`, so a request clones one pointer rather than every part of the app.
         .merge(Router::new().route("/s/{code}", get(pages::follow_link)).with_state(Arc::new(state)))
+        // Outermost, on every route and the fallback: request counts and latencies by route
+        // template (a no-op unless the binary serves /metrics).
+        .layer(axum::middleware::from_fn(metrics::track))
 }
 
 async fn health() -> &'static str {

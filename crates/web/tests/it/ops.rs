@@ -1,0 +1,267 @@
+//! Operations (issue 8): Prometheus `/metrics` on its own listener, scraped after real traffic.
+//! Request counts and latencies are labelled by route template and status class (never by an
+//! id or a code), the job queue is sampled on scrape, publish outcomes and click-writer batches
+//! are counted.
+
+use chorus_testkit::TestApp;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// One sample of the Prometheus text format: name, labels, value.
+#[derive(Debug, Clone)]
+struct Sample {
+    name: String,
+    labels: BTreeMap<String, String>,
+    value: f64,
+}
+
+/// Parses the text exposition format (the subset the exporter writes: no escapes in our labels).
+fn parse(text: &str) -> Vec<Sample> {
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("not a sample: {line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("not a number: {line}"));
+        let (name, labels) = match series.split_once('{') {
+            Some((name, rest)) => {
+                let body = rest.strip_suffix('}').unwrap_or_else(|| panic!("unclosed labels: {line}"));
+                let labels = body
+                    .split("\",")
+                    .filter(|p| !p.is_empty())
+                    .map(|pair| {
+                        let (k, v) = pair.split_once("=\"").unwrap_or_else(|| panic!("bad label: {line}"));
+                        (k.to_owned(), v.trim_end_matches('"').to_owned())
+                    })
+                    .collect();
+                (name.to_owned(), labels)
+            }
+            None => (series.to_owned(), BTreeMap::new()),
+        };
+        out.push(Sample { name, labels, value });
+    }
+    out
+}
+
+/// The value of the sample `name` whose labels include all of `want` (0 when absent).
+fn value(samples: &[Sample], name: &str, want: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .filter(|s| {
+            s.name == name && want.iter().all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(v))
+        })
+        .map(|s| s.value)
+        .sum()
+}
+
+struct Metrics {
+    base: String,
+}
+
+impl Metrics {
+    /// `/metrics` served as the binary serves it with `--metrics-bind`: a listener of its own.
+    async fn start(t: &TestApp) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = chorus_web::metrics_router(t.app.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Metrics { base }
+    }
+
+    async fn scrape(&self) -> (String, Vec<Sample>) {
+        let res = reqwest::get(format!("{}/metrics", self.base)).await.expect("scrape");
+        assert_eq!(res.status(), 200);
+        let content_type = res.headers()["content-type"].to_str().expect("type").to_owned();
+        assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
+        let text = res.text().await.expect("body");
+        let samples = parse(&text);
+        (text, samples)
+    }
+}
+
+async fn call(
+    t: &TestApp,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    t.api(method, token, path, body).await
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_sample_the_queue() {
+    let t = TestApp::spawn().await;
+    let metrics = Metrics::start(&t).await;
+    let (org, slug) = t.org("Metrics Co").await;
+    t.person(org, "sam@metrics.test", "social", None, PASSWORD).await;
+    t.person(org, "eve@metrics.test", "employee", None, PASSWORD).await;
+    let sam = t.token(org, "sam@metrics.test").await;
+    let eve = t.token(org, "eve@metrics.test").await;
+
+    // The public router never answers /metrics.
+    let res = reqwest::get(t.url("/metrics")).await.expect("GET");
+    assert_eq!(res.status(), 404, "metrics are on the operator listener only");
+
+    let (_, before) = metrics.scrape().await;
+    let route = "/api/v1/submissions/{id}";
+    let count = |s: &[Sample], route: &str, status: &str| {
+        value(s, "chorus_http_requests_total", &[("method", "GET"), ("route", route), ("status", status)])
+    };
+
+    // Traffic with ids in its paths.
+    let (s, draft) = call(
+        &t,
+        reqwest::Method::POST,
+        &eve,
+        "/api/v1/submissions",
+        Some(json!({"kind": "blog_post", "title": "Depot news", "body": "We rebuilt it."})),
+    )
+    .await;
+    assert_eq!(s, 201, "{draft}");
+    let id = draft["id"].as_str().expect("id").to_owned();
+    for _ in 0..3 {
+        assert_eq!(
+            call(&t, reqwest::Method::GET, &eve, &format!("/api/v1/submissions/{id}"), None).await.0,
+            200
+        );
+    }
+    let unknown = uuid::Uuid::new_v4();
+    let (s, _) = call(&t, reqwest::Method::GET, &eve, &format!("/api/v1/submissions/{unknown}"), None).await;
+    assert_eq!(s, 404);
+    let res = reqwest::get(t.url("/no/such/page/3f9a1c")).await.expect("GET");
+    assert_eq!(res.status(), 404);
+    let res = reqwest::get(t.url("/s/Nope12345")).await.expect("GET");
+    assert_eq!(res.status(), 404);
+    let res = reqwest::Client::new()
+        .request(reqwest::Method::from_bytes(b"BREW").expect("method"), t.url("/healthz"))
+        .send()
+        .await
+        .expect("BREW");
+    assert!(res.status().is_client_error(), "{}", res.status());
+
+    // A blog post goes out (the blog publishes without a network).
+    let (s, blog) = call(
+        &t,
+        reqwest::Method::POST,
+        &sam,
+        "/api/v1/channels",
+        Some(json!({"network": "blog", "name": "Blog"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{blog}");
+    assert_eq!(
+        call(&t, reqwest::Method::POST, &eve, &format!("/api/v1/submissions/{id}/submit"), Some(json!({})))
+            .await
+            .0,
+        200
+    );
+    let (s, v) = call(
+        &t,
+        reqwest::Method::POST,
+        &sam,
+        &format!("/api/v1/submissions/{id}/decision"),
+        Some(json!({"decision": "approve", "comment": ""})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, p) = call(
+        &t,
+        reqwest::Method::POST,
+        &sam,
+        "/api/v1/posts",
+        Some(json!({"submission_id": id, "channel_id": blog["id"]})),
+    )
+    .await;
+    assert_eq!(s, 201, "{p}");
+
+    // Before the worker runs, the publish job waits in the queue: the scrape samples it.
+    t.clock.advance(time::Duration::seconds(90));
+    let (_, waiting) = metrics.scrape().await;
+    assert!(value(&waiting, "chorus_jobs_ready", &[("kind", "publish_post")]) >= 1.0, "{waiting:?}");
+    let age = value(&waiting, "chorus_jobs_oldest_ready_age_seconds", &[("kind", "publish_post")]);
+    assert!(age >= 60.0, "the oldest due publish job has waited at least a minute: {age}");
+    t.run_jobs().await;
+
+    // Clicks on a share are written in a batch by the background writer.
+    let (s, share) = call(
+        &t,
+        reqwest::Method::POST,
+        &eve,
+        "/api/v1/shares",
+        Some(json!({"submission_id": id, "network": "linkedin"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{share}");
+    let code = share["code"].as_str().expect("code").to_owned();
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    for _ in 0..4 {
+        let res =
+            raw.get(t.url(&format!("/s/{code}"))).header("user-agent", "Mozilla/5.0 (phone)").send().await;
+        assert_eq!(res.expect("GET").status(), 302);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let (text, after) = loop {
+        let (text, after) = metrics.scrape().await;
+        if value(&after, "chorus_click_batch_size_sum", &[]) >= 4.0 {
+            break (text, after);
+        }
+        assert!(std::time::Instant::now() < deadline, "no click batch recorded: {text}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+
+    // Requests: by template, never by id; the unknown id is a 4xx on the same template.
+    assert_eq!(count(&after, route, "2xx") - count(&before, route, "2xx"), 3.0, "{text}");
+    assert_eq!(count(&after, route, "4xx") - count(&before, route, "4xx"), 1.0, "{text}");
+    assert!(count(&after, "unmatched", "4xx") >= 1.0, "unknown paths share one label: {text}");
+    assert_eq!(count(&after, "/s/{code}", "3xx"), 4.0, "{text}");
+    assert_eq!(count(&after, "/s/{code}", "4xx"), 1.0, "{text}");
+    assert_eq!(
+        value(&after, "chorus_http_requests_total", &[("method", "OTHER"), ("status", "4xx")]),
+        1.0,
+        "an unknown method is OTHER: {text}"
+    );
+    let post = value(
+        &after,
+        "chorus_http_requests_total",
+        &[("method", "POST"), ("route", "/api/v1/submissions"), ("status", "2xx")],
+    );
+    assert_eq!(post, 1.0, "{text}");
+    // The latency histogram has the same labels, with buckets, a sum and a count.
+    let hist = [("method", "GET"), ("route", route), ("status", "2xx")];
+    assert_eq!(value(&after, "chorus_http_request_duration_seconds_count", &hist), 3.0, "{text}");
+    assert!(value(&after, "chorus_http_request_duration_seconds_sum", &hist) > 0.0, "{text}");
+    let inf = after.iter().find(|s| {
+        s.name == "chorus_http_request_duration_seconds_bucket"
+            && s.labels.get("route").map(String::as_str) == Some(route)
+            && s.labels.get("status").map(String::as_str) == Some("2xx")
+            && s.labels.get("le").map(String::as_str) == Some("+Inf")
+    });
+    assert_eq!(inf.map(|s| s.value), Some(3.0), "{text}");
+
+    // Publish outcomes and click batches.
+    assert_eq!(value(&after, "chorus_publish_outcomes_total", &[("outcome", "published")]), 1.0, "{text}");
+    assert_eq!(value(&after, "chorus_publish_outcomes_total", &[("outcome", "failed")]), 0.0, "{text}");
+    assert!(after.iter().any(|s| s.name == "chorus_publish_outcomes_total"
+        && s.labels.get("outcome").map(String::as_str) == Some("unconfirmed")));
+    assert_eq!(value(&after, "chorus_click_batch_size_sum", &[]), 4.0, "{text}");
+    assert!(value(&after, "chorus_click_batch_size_count", &[]) >= 1.0, "{text}");
+    // The publish job ran: its kind is reported empty, not left at its last value.
+    assert_eq!(value(&after, "chorus_jobs_ready", &[("kind", "publish_post")]), 0.0, "{text}");
+
+    // No id, code, slug or raw path ever becomes a label value.
+    let forbidden =
+        [id.as_str(), &unknown.to_string(), code.as_str(), slug.as_str(), "Nope12345", "3f9a1c", "BREW"];
+    for s in &after {
+        for v in s.labels.values() {
+            assert!(!forbidden.iter().any(|f| v.contains(f)), "{} carries {v:?}", s.name);
+            assert!(
+                !v.split('/').any(|seg| uuid::Uuid::parse_str(seg).is_ok()),
+                "{} carries an id: {v:?}",
+                s.name
+            );
+        }
+    }
+}
