@@ -71,9 +71,14 @@ struct ServeArgs {
     /// Mark cookies Secure (set when users reach Chorus over HTTPS).
     #[arg(long, env = "CHORUS_SECURE_COOKIES")]
     secure_cookies: bool,
-    /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
+    /// Trust X-Forwarded-For for the client address from any peer (only when every request
+    /// comes through your own reverse proxy); prefer --trusted-proxies.
     #[arg(long, env = "CHORUS_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// Reverse proxies whose X-Forwarded-For is believed, as addresses or networks separated by
+    /// commas (e.g. 127.0.0.1,10.0.0.0/8); requests from anywhere else are taken at their TCP address.
+    #[arg(long, env = "CHORUS_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<chorus_web::Cidr>,
     /// Longest a tracked-link click waits before it is written, in milliseconds: what a crash
     /// can lose at most (a graceful stop writes them all).
     #[arg(long, env = "CHORUS_CLICK_FLUSH_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=60_000))]
@@ -709,6 +714,7 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
     let web = chorus_web::WebConfig {
         secure_cookies: args.secure_cookies,
         trust_forwarded_for: args.trust_forwarded_for,
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     let router = chorus_web::router(app.clone(), web);
     let metrics = args.metrics.start(&app).await?;

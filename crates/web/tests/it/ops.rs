@@ -265,3 +265,61 @@ async fn metrics_count_requests_by_route_template_and_sample_the_queue() {
         }
     }
 }
+
+/// The router as `chorus serve --trusted-proxies …` builds it, on a listener of its own.
+async fn behind_proxies(t: &TestApp, proxies: &[&str]) -> String {
+    let web = chorus_web::WebConfig {
+        trusted_proxies: proxies.iter().map(|p| p.parse().expect("cidr")).collect(),
+        ..chorus_web::WebConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = chorus_web::router(t.app.clone(), web);
+    tokio::spawn(async move {
+        let _ =
+            axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+    });
+    base
+}
+
+/// X-Forwarded-For is believed only from a trusted proxy, and only its rightmost untrusted hop:
+/// the audit log records that address for what the caller did.
+#[tokio::test]
+async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+    let t = TestApp::spawn().await;
+    let (org, _) = t.org("Proxy Co").await;
+    t.person(org, "ada@proxy.test", "admin", None, PASSWORD).await;
+    let token = t.token(org, "ada@proxy.test").await;
+    let trusted = behind_proxies(&t, &["127.0.0.0/8"]).await;
+    let elsewhere = behind_proxies(&t, &["10.0.0.0/8"]).await;
+    let api = reqwest::Client::new();
+    let cases = [
+        (&trusted, "198.51.100.1, 203.0.113.7", "Forged left hop", "203.0.113.7"),
+        (&trusted, "203.0.113.8, 127.0.0.5", "Trusted hop skipped", "203.0.113.8"),
+        (&elsewhere, "203.0.113.9", "Untrusted peer", "127.0.0.1"),
+        (&t.base, "203.0.113.10", "Default", "127.0.0.1"),
+    ];
+    for (base, header, name, _) in &cases {
+        let res = api
+            .post(format!("{base}/api/v1/departments"))
+            .bearer_auth(&token)
+            .header("x-forwarded-for", *header)
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(res.status(), 201, "{name}");
+    }
+    let caller = chorus_app::me::Caller::operator(org);
+    let filter =
+        chorus_app::audit::Filter { action: Some("department.created".into()), ..Default::default() };
+    let events =
+        chorus_app::audit::list(&t.app, &caller, &filter, chorus_domain::pagination::Limit::new(None))
+            .await
+            .expect("audit");
+    for (_, _, name, want) in &cases {
+        let event =
+            events.iter().find(|e| e.detail.contains(name)).unwrap_or_else(|| panic!("{name}: {events:?}"));
+        assert_eq!(event.client_addr.as_deref(), Some(*want), "{name}");
+    }
+}
