@@ -522,6 +522,11 @@ async fn write_loop(
     let _ = done.send(());
 }
 
+/// Histogram of the clicks written per batch (Prometheus `/metrics`).
+pub const CLICK_BATCH_METRIC: &str = "chorus_click_batch_size";
+/// Counter of clicks dropped after every retry failed.
+pub const CLICKS_LOST_METRIC: &str = "chorus_clicks_lost_total";
+
 async fn write(store: &Store, batch: &[shares::NewClick]) {
     for attempt in 1..=5 {
         let result = async {
@@ -532,12 +537,18 @@ async fn write(store: &Store, batch: &[shares::NewClick]) {
         }
         .await;
         match result {
-            Ok(()) => return,
+            Ok(()) => {
+                // usize → f64: a batch is at most BATCH clicks, far below 2^53.
+                #[allow(clippy::cast_precision_loss)]
+                metrics::histogram!(CLICK_BATCH_METRIC).record(batch.len() as f64);
+                return;
+            }
             Err(e) if attempt < 5 => {
                 tracing::warn!(error = %e, clicks = batch.len(), "Could not write clicks; retrying");
                 tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
             }
             Err(e) => {
+                metrics::counter!(CLICKS_LOST_METRIC).increment(batch.len() as u64);
                 tracing::error!(error = %e, clicks = batch.len(), "Clicks lost: the database refused them")
             }
         }

@@ -26,6 +26,7 @@ pub mod me;
 pub mod media;
 pub mod mentoring;
 pub mod notify;
+pub mod operations;
 pub mod orgs;
 pub mod people;
 pub mod policies;

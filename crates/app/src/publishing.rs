@@ -899,7 +899,9 @@ impl Publisher {
                 .context("the post's organization")?;
             let url = blog_post_url(&self.base_url, &org.slug, post.id);
             let published = Published { id: post.id.0.to_string(), url: Some(url) };
-            return record_published(&mut db, &post, post.version, &published, now).await.map(drop);
+            return record_published(&mut db, &post, post.version, &published, now)
+                .await
+                .map(count_published);
         }
         let connector = self.connector(&mut db, post.org_id, &channel, network).await?;
         let outbound = self.outbound(&mut db, &post).await?;
@@ -918,7 +920,7 @@ impl Publisher {
                     Ok(Lookup::Found(published)) => {
                         return record_published(&mut db, &post, post.version, &published, now)
                             .await
-                            .map(drop);
+                            .map(count_published);
                     }
                     Ok(Lookup::NotFound) => {}
                     Ok(Lookup::CannotTell) => {
@@ -933,6 +935,7 @@ impl Publisher {
                             now,
                         )
                         .await?;
+                        outcome(UNCONFIRMED);
                         return Ok(());
                     }
                     Err(e) => return Err(anyhow::Error::new(e).context("look for the post on the network")),
@@ -954,8 +957,11 @@ impl Publisher {
         let now = self.clock.now();
         self.keep_session(&mut db, channel.id, connector.as_ref(), now).await?;
         match result {
-            Ok(published) => record_published(&mut db, &post, version, &published, now).await.map(drop),
+            Ok(published) => {
+                record_published(&mut db, &post, version, &published, now).await.map(count_published)
+            }
             Err(e @ PublishError::Unknown(_)) => {
+                outcome(RETRIED);
                 // Stays `publishing`: the next attempt looks before it posts.
                 let message = e.to_string();
                 let change = posts::Change { error: Some(&message), ..Default::default() };
@@ -967,6 +973,7 @@ impl Publisher {
                 let change = posts::Change { error: Some(&message), ..Default::default() };
                 posts::transition(&mut db, post.id, version, PostStatus::Failed.as_str(), &change, now)
                     .await?;
+                outcome(FAILED);
                 tracing::warn!(post = %post.id, error = %message, "The network refused a post");
                 Ok(())
             }
@@ -976,6 +983,7 @@ impl Publisher {
                 let change = posts::Change { error: Some(&message), ..Default::default() };
                 posts::transition(&mut db, post.id, version, PostStatus::Scheduled.as_str(), &change, now)
                     .await?;
+                outcome(RETRIED);
                 if let PublishError::Unauthorized(_) = e {
                     let reason = "the network refused this channel's credentials; its posts wait until they are renewed";
                     channels::set_status(&mut db, channel.id, NEEDS_ATTENTION, Some(reason), now).await?;
@@ -1067,7 +1075,9 @@ impl Publisher {
         };
         let message = format!("gave up after every retry: {error}");
         let change = posts::Change { error: Some(&message), ..Default::default() };
-        posts::transition(&mut db, post.id, post.version, to.as_str(), &change, self.clock.now()).await?;
+        if posts::transition(&mut db, post.id, post.version, to.as_str(), &change, self.clock.now()).await? {
+            outcome(if to == PostStatus::Failed { FAILED } else { UNCONFIRMED });
+        }
         Ok(())
     }
 
@@ -1107,6 +1117,26 @@ impl Publisher {
             link: submission.link,
             images,
         })
+    }
+}
+
+/// Counter of publish attempts' outcomes by `outcome` (Prometheus `/metrics`): `published`,
+/// `failed` (certainly not out, given up), `unconfirmed` (may be out, parked for a person) and
+/// `retried` (this attempt failed, the job tries again).
+pub const PUBLISH_OUTCOME_METRIC: &str = "chorus_publish_outcomes_total";
+const PUBLISHED: &str = "published";
+const FAILED: &str = "failed";
+const UNCONFIRMED: &str = "unconfirmed";
+const RETRIED: &str = "retried";
+
+fn outcome(outcome: &'static str) {
+    metrics::counter!(PUBLISH_OUTCOME_METRIC, "outcome" => outcome).increment(1);
+}
+
+/// Counts a post recorded as published by a worker (not one someone else moved meanwhile).
+fn count_published(recorded: bool) {
+    if recorded {
+        outcome(PUBLISHED);
     }
 }
 

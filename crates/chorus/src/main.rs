@@ -1,6 +1,7 @@
 //! `chorus`: the one binary. `serve` (the default), `worker`, `migrate`, `org create`,
 //! `user add`, `token create`.
 
+mod backup;
 mod bench;
 mod bench_analytics;
 mod bench_digest;
@@ -65,12 +66,19 @@ struct ServeArgs {
     content: ContentArgs,
     #[command(flatten)]
     jobs: JobArgs,
+    #[command(flatten)]
+    metrics: MetricsArgs,
     /// Mark cookies Secure (set when users reach Chorus over HTTPS).
     #[arg(long, env = "CHORUS_SECURE_COOKIES")]
     secure_cookies: bool,
-    /// Trust X-Forwarded-For for the client address (only behind your own reverse proxy).
+    /// Trust X-Forwarded-For for the client address from any peer (only when every request
+    /// comes through your own reverse proxy); prefer --trusted-proxies.
     #[arg(long, env = "CHORUS_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// Reverse proxies whose X-Forwarded-For is believed, as addresses or networks separated by
+    /// commas (e.g. 127.0.0.1,10.0.0.0/8); requests from anywhere else are taken at their TCP address.
+    #[arg(long, env = "CHORUS_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<chorus_web::Cidr>,
     /// Longest a tracked-link click waits before it is written, in milliseconds: what a crash
     /// can lose at most (a graceful stop writes them all).
     #[arg(long, env = "CHORUS_CLICK_FLUSH_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=60_000))]
@@ -118,6 +126,42 @@ impl JobArgs {
     }
 }
 
+/// Prometheus metrics for operators.
+#[derive(Args, Debug, Clone)]
+struct MetricsArgs {
+    /// Serve Prometheus metrics at http://<address>/metrics on a listener of its own, e.g.
+    /// 127.0.0.1:9090 (never on the public address). Unset: no metrics are collected.
+    #[arg(long, env = "CHORUS_METRICS_BIND")]
+    metrics_bind: Option<SocketAddr>,
+}
+
+impl MetricsArgs {
+    /// Starts the metrics listener when asked for; it stops with the process.
+    async fn start(&self, app: &App) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+        let Some(bind) = self.metrics_bind else { return Ok(None) };
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("listen on {bind} for metrics"))?;
+        tracing::info!("Prometheus metrics at http://{}/metrics", listener.local_addr()?);
+        let router = chorus_web::metrics_router(app.clone());
+        let handle = chorus_web::install_metrics();
+        Ok(Some(tokio::spawn(async move {
+            // Histograms are drained on every scrape; upkeep keeps memory bounded between scrapes.
+            let upkeep = tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+                loop {
+                    every.tick().await;
+                    handle.run_upkeep();
+                }
+            });
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::warn!(error = %e, "The metrics listener stopped");
+            }
+            upkeep.abort();
+        })))
+    }
+}
+
 /// Limits on what people upload and fetch.
 #[derive(Args, Debug, Clone)]
 struct ContentArgs {
@@ -159,12 +203,28 @@ enum Command {
         content: ContentArgs,
         #[command(flatten)]
         jobs: JobArgs,
+        #[command(flatten)]
+        metrics: MetricsArgs,
         /// Public address for links in e-mails.
         #[arg(long, env = "CHORUS_BASE_URL", default_value = "http://127.0.0.1:8080")]
         base_url: String,
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Back up the embedded database (a consistent snapshot, safe while serving), the media and
+    /// the secret keys of --data-dir into one archive. On PostgreSQL use pg_dump (docs/deploy.md).
+    Backup {
+        /// The archive to write: FILE.tar.gz (compressed) or FILE.tar; it must not exist.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore an archive made by `chorus backup` into --data-dir, which must be new or empty.
+    /// Every checksum and row count is verified before the folder appears.
+    Restore {
+        /// The archive made by `chorus backup`.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Organizations.
     Org {
         #[command(subcommand)]
@@ -339,7 +399,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
     };
     match command {
         Command::Serve(args) => serve(&storage, args).await,
-        Command::Worker { mail, content, jobs, base_url } => {
+        Command::Worker { mail, content, jobs, metrics, base_url } => {
             let store = open_store(&storage).await?;
             let app = build_app(
                 &storage,
@@ -350,10 +410,14 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 base_url,
                 Keys::CreateIfMissing,
             )?;
+            let metrics = metrics.start(&app).await?;
             tracing::info!("Worker running jobs; stop with Ctrl-C or SIGTERM");
             let upkeep = maintenance(&app);
             app.queue.run_until(shutdown_signal()).await;
             upkeep.abort();
+            if let Some(metrics) = metrics {
+                metrics.abort();
+            }
             Ok(())
         }
         Command::Bench(BenchCommand { kind, web }) => match kind {
@@ -371,6 +435,38 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             Some(BenchKind::Digest(args)) => bench_digest::run(storage.database_url.clone(), args).await,
         },
         Command::Secrets { command } => secrets(&storage, command).await,
+        Command::Backup { out } => {
+            if storage.database_url.is_some() {
+                return Err(backup::refuse_postgres());
+            }
+            let written = backup::backup(&storage.data_dir, &out).await?;
+            let rows: i64 = written.manifest.tables.values().sum();
+            println!(
+                "wrote {} ({} bytes): schema {}, {} tables, {rows} rows, {} media objects{}",
+                out.display(),
+                written.bytes,
+                written.manifest.schema_version,
+                written.manifest.tables.len(),
+                written.manifest.media.len(),
+                if written.manifest.secret_keys { ", secret keys (keep the archive private)" } else { "" },
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            if storage.database_url.is_some() {
+                return Err(backup::refuse_postgres());
+            }
+            let manifest = backup::restore(&storage.data_dir, &from).await?;
+            println!(
+                "restored {} into {}: schema {}, {} tables, {} media objects, all checksums verified",
+                from.display(),
+                storage.data_dir.display(),
+                manifest.schema_version,
+                manifest.tables.len(),
+                manifest.media.len(),
+            );
+            Ok(())
+        }
         Command::Migrate => {
             open_store(&storage).await?;
             tracing::info!("Database is up to date");
@@ -618,8 +714,10 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
     let web = chorus_web::WebConfig {
         secure_cookies: args.secure_cookies,
         trust_forwarded_for: args.trust_forwarded_for,
+        trusted_proxies: args.trusted_proxies.clone(),
     };
     let router = chorus_web::router(app.clone(), web);
+    let metrics = args.metrics.start(&app).await?;
     tracing::info!("Chorus is listening on http://{addr} (ready in {} ms)", started.elapsed().as_millis());
     if let Some(link) = chorus_app::setup::link_if_needed(&app).await.map_err(cli_error)? {
         // Printed on stdout too, so it stands out from the log and scripts can read it.
@@ -671,6 +769,9 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
     follower.abort();
     if let Some(upkeep) = upkeep {
         upkeep.abort();
+    }
+    if let Some(metrics) = metrics {
+        metrics.abort();
     }
     // Every click the redirect accepted is written before the process ends.
     app.clicks.close().await;

@@ -400,3 +400,25 @@ pub async fn count_of_kinds(db: &mut impl Db, org: OrgId, kinds: &[&str]) -> Res
     }
     Ok((waiting, dead))
 }
+
+/// Jobs of one kind that are due and waiting for a worker (for `/metrics`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadyKind {
+    pub kind: String,
+    pub ready: i64,
+    /// When the longest-waiting of them became due.
+    pub oldest_run_at: OffsetDateTime,
+}
+
+/// Due, unclaimed jobs by kind: count and oldest due time, across organizations (operators).
+/// One range of `jobs_claim_idx` (`state = 'queued'`).
+pub async fn ready_by_kind(db: &mut impl Db, now: OffsetDateTime) -> Result<Vec<ReadyKind>> {
+    const SQL: &str = "select kind, cast(count(*) as bigint) as ready, min(run_at) as oldest from jobs \
+         where state = 'queued' and run_at <= $1 group by kind order by kind";
+    let rows: Vec<(String, i64, i64)> =
+        run!(db, |c| sqlx::query_as(SQL).bind(to_millis(now)).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, ready, oldest)| ReadyKind { kind, ready, oldest_run_at: from_millis(oldest) })
+        .collect())
+}

@@ -296,6 +296,58 @@ async fn among_due_jobs_the_higher_priority_runs_first() {
 }
 
 #[tokio::test]
+async fn ready_jobs_are_counted_by_kind_with_the_oldest_due_time() {
+    let store = fresh_store().await;
+    let t0 = now();
+    let mut db = store.conn().await.expect("conn");
+    for (kind, run_at) in [
+        ("publish", t0 - Duration::minutes(7)),
+        ("publish", t0 - Duration::minutes(2)),
+        ("email", t0),
+        ("email", t0 + Duration::minutes(1)), // not due yet
+    ] {
+        let job = jobs::NewJob {
+            id: JobId::new(),
+            org_id: None,
+            kind,
+            payload: "{}",
+            run_at,
+            max_attempts: 3,
+            priority: 0,
+            now: t0,
+        };
+        jobs::enqueue(&mut db, &job).await.expect("enqueue");
+    }
+    let running = JobId::new();
+    let job = jobs::NewJob {
+        id: running,
+        org_id: None,
+        kind: "preview",
+        payload: "{}",
+        run_at: t0 - Duration::hours(1),
+        max_attempts: 3,
+        priority: 5,
+        now: t0,
+    };
+    jobs::enqueue(&mut db, &job).await.expect("enqueue");
+    drop(db);
+    let mut tx = store.tx().await.expect("tx");
+    let claimed = jobs::claim(&mut tx, t0, t0 + Duration::seconds(30), 1, &[5]).await.expect("claim");
+    tx.commit().await.expect("commit");
+    assert_eq!(claimed[0].id, running);
+    let mut db = store.conn().await.expect("conn");
+    let ready = jobs::ready_by_kind(&mut db, t0).await.expect("ready");
+    assert_eq!(
+        ready,
+        [
+            jobs::ReadyKind { kind: "email".into(), ready: 1, oldest_run_at: t0 },
+            jobs::ReadyKind { kind: "publish".into(), ready: 2, oldest_run_at: t0 - Duration::minutes(7) },
+        ],
+        "due and unclaimed only: a running job and one not due yet are not waiting"
+    );
+}
+
+#[tokio::test]
 async fn notification_centre_rows_round_trip_and_a_digest_period_is_claimed_once() {
     use chorus_domain::{AnnouncementId, NotificationId};
     use chorus_store::{announcements, digests, notifications, preferences};

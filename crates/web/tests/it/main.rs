@@ -14,6 +14,7 @@ mod isolation;
 mod mentoring;
 mod notify;
 mod notify_mail;
+mod ops;
 mod outreach;
 mod pages_contrib;
 mod policy;
