@@ -66,10 +66,10 @@ pub struct RedirectArgs {
 /// (15 items, 5 repeats a day).
 const ITEMS: usize = 10;
 /// How the clicks come in: a person on a desktop browser, from LinkedIn.
-const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
-const REFERER: &str = "https://www.linkedin.com/";
+pub(crate) const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+pub(crate) const REFERER: &str = "https://www.linkedin.com/";
 /// A request with no answer after this long counts as timed out (its click may still be written).
-const TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The temp folder and the child server, cleaned up however the benchmark ends.
 struct Cleanup {
@@ -232,7 +232,7 @@ pub async fn run(database_url: Option<String>, args: RedirectArgs) -> anyhow::Re
 }
 
 /// The middle value (the mean of the two middle ones for an even count).
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {
         0 => 0.0,
@@ -253,7 +253,7 @@ fn tail(log: &str) -> String {
 
 /// Makes `links` tracked links through the API: `items` articles with a link, submitted and
 /// approved by the owner, each shared on LinkedIn once by each person in turn.
-async fn tracked_links(
+pub(crate) async fn tracked_links(
     api: &reqwest::Client,
     base: &str,
     owner: &str,
@@ -306,7 +306,10 @@ async fn tracked_links(
     Ok(codes)
 }
 
-async fn wait_for_exit(child: &mut Child, limit: Duration) -> anyhow::Result<std::process::ExitStatus> {
+pub(crate) async fn wait_for_exit(
+    child: &mut Child,
+    limit: Duration,
+) -> anyhow::Result<std::process::ExitStatus> {
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait()? {
@@ -318,7 +321,7 @@ async fn wait_for_exit(child: &mut Child, limit: Duration) -> anyhow::Result<std
 }
 
 /// Clicks recorded for the benchmark's organization (every row of `clicks` in a fresh database).
-async fn count_clicks(db: &str, slug: &str) -> anyhow::Result<i64> {
+pub(crate) async fn count_clicks(db: &str, slug: &str) -> anyhow::Result<i64> {
     let store = chorus_store::Store::connect(db).await?;
     let mut c = store.conn().await?;
     let org = chorus_store::admin::org_by_slug(&mut c, slug).await?.context("bench org")?;
@@ -680,7 +683,11 @@ fn broken(why: &'static str) -> std::io::Error {
 
 /// Sends one request and reads its response (head and `Content-Length` body). Returns the status
 /// and whether the connection stays open.
-async fn exchange(stream: &mut TcpStream, request: &[u8], buf: &mut Vec<u8>) -> std::io::Result<(u16, bool)> {
+pub(crate) async fn exchange(
+    stream: &mut TcpStream,
+    request: &[u8],
+    buf: &mut Vec<u8>,
+) -> std::io::Result<(u16, bool)> {
     stream.write_all(request).await?;
     buf.clear();
     let mut searched = 0;

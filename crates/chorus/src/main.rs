@@ -8,6 +8,7 @@ mod bench_digest;
 mod bench_leaderboard;
 mod bench_queue;
 mod bench_redirect;
+mod bench_scale;
 mod bench_survey;
 mod demo;
 
@@ -266,6 +267,8 @@ enum BenchKind {
     Queue(bench_queue::QueueArgs),
     /// Tracked-link redirects (`GET /s/{code}`) of a real server against a bare axum 302.
     Redirect(bench_redirect::RedirectArgs),
+    /// Redirects and a signed-in page over 1, 2, 3 `serve` instances on one PostgreSQL.
+    Instances(bench_scale::InstancesArgs),
     /// The analytics summary and dashboard over millions of synthetic clicks.
     Analytics(bench_analytics::AnalyticsArgs),
     /// Anonymous survey intake over HTTP from a large organization, then its full report.
@@ -425,6 +428,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             Some(BenchKind::Drain(args)) => bench_queue::drain(storage.database_url.clone(), args).await,
             Some(BenchKind::Queue(args)) => bench_queue::queue(storage.database_url.clone(), args).await,
             Some(BenchKind::Redirect(args)) => bench_redirect::run(storage.database_url.clone(), args).await,
+            Some(BenchKind::Instances(args)) => bench_scale::run(storage.database_url.clone(), args).await,
             Some(BenchKind::Analytics(args)) => {
                 bench_analytics::run(storage.database_url.clone(), args).await
             }
