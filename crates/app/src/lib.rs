@@ -25,6 +25,7 @@ pub mod me;
 pub mod media;
 pub mod mentoring;
 pub mod notify;
+pub mod oidc;
 pub mod orgs;
 pub mod people;
 pub mod policies;

@@ -167,9 +167,12 @@ fn capitalize(s: &str) -> String {
 }
 
 pub async fn logout(State(s): State<AppState>, user: PageUser) -> Result<Response, PageError> {
+    // Asked before the session ends: a session begun by SSO also ends at the provider.
+    let provider = chorus_app::oidc::end_session_url(&s.app, &user.me, &user.session).await;
     sessions::sign_out(&s.app, &user.me, &user.session).await?;
     let cookie = cookies::set(cookies::SESSION, "", Some(0), "Lax", s.web.secure_cookies);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+    let to = provider.unwrap_or_else(|| "/login".to_owned());
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response())
 }
 
 #[derive(Template, WebTemplate)]
