@@ -502,13 +502,13 @@ pub async fn complete(
         store::login(&mut db, &state_hash).await?
     }
     .ok_or_else(|| refused(400, format!("This sign-in is unknown or has expired. {AGAIN}")))?;
+    if login.used_at.is_some() {
+        return Err(refused(400, format!("This sign-in was already used. {AGAIN}")));
+    }
     if browser_token.map(security::sha256_hex).as_deref() != Some(login.browser_hash.as_str()) {
         return Err(refused(400, format!("This sign-in was started in another browser or window. {AGAIN}")));
     }
     let now = app.now();
-    if login.used_at.is_some() {
-        return Err(refused(400, format!("This sign-in was already used. {AGAIN}")));
-    }
     if login.expires_at <= now {
         return Err(refused(400, format!("This sign-in took too long and has expired. {AGAIN}")));
     }

@@ -20,5 +20,6 @@ mod policy;
 mod publish;
 mod readiness;
 mod recognition;
+mod sso;
 mod surveys;
 mod training;
