@@ -171,8 +171,12 @@ pub async fn logout(State(s): State<AppState>, user: PageUser) -> Result<Respons
     let provider = chorus_app::oidc::end_session_url(&s.app, &user.me, &user.session).await;
     sessions::sign_out(&s.app, &user.me, &user.session).await?;
     let cookie = cookies::set(cookies::SESSION, "", Some(0), "Lax", s.web.secure_cookies);
-    let to = provider.unwrap_or_else(|| "/login".to_owned());
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response())
+    Ok(match provider {
+        Some(provider_url) => {
+            ([(header::SET_COOKIE, cookie)], super::sso::SigningOut { provider_url }).into_response()
+        }
+        None => ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response(),
+    })
 }
 
 #[derive(Template, WebTemplate)]

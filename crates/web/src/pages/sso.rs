@@ -28,7 +28,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/settings/sso", get(settings).post(save))
         .route("/settings/sso/remove", post(remove))
-        .route("/login/sso", get(login_form).post(login))
+        .route(
+            "/login/sso",
+            get(login_form)
+                .post(login)
+                .layer(axum::middleware::map_response(crate::headers::allow_sso_redirect)),
+        )
         .route(oidc::CALLBACK_PATH, get(callback))
 }
 
@@ -155,6 +160,17 @@ pub async fn save(
 pub async fn remove(State(s): State<AppState>, user: PageUser) -> Result<Response, PageError> {
     oidc::remove(&s.app, &user.me.caller).await?;
     Ok(Redirect::to("/settings/sso?notice=saved").into_response())
+}
+
+// ------------------------------------------------------------------------------------ sign-out
+
+/// After a session begun by SSO ends: on to the provider's sign-out. A page, not a redirect,
+/// because the sign-out button is a form on every page, and browsers hold a form's redirects to
+/// the page's `form-action` (this site only); a refresh and a link are not forms.
+#[derive(Template, WebTemplate)]
+#[template(path = "sso/signing_out.html")]
+pub struct SigningOut {
+    pub provider_url: String,
 }
 
 // ------------------------------------------------------------------------------------- sign-in
