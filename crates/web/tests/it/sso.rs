@@ -590,6 +590,21 @@ async fn signing_out_ends_the_session_and_the_providers_with_the_id_token_hint()
     assert_eq!(location(&res), "/login");
 }
 
+#[tokio::test]
+async fn the_openapi_document_describes_the_sso_settings() {
+    let t = TestApp::spawn().await;
+    let doc: Value =
+        reqwest::get(t.url("/api/v1/openapi.json")).await.expect("openapi").json().await.expect("json");
+    let sso = &doc["paths"]["/sso"];
+    for method in ["get", "put", "delete"] {
+        assert!(sso[method].is_object(), "{method} /sso is documented");
+    }
+    let put = doc["components"]["schemas"]["PutSso"]["properties"].as_object().expect("PutSso");
+    assert!(put.contains_key("client_secret") && put.contains_key("sso_only"));
+    let out = doc["components"]["schemas"]["SsoDto"]["properties"].as_object().expect("SsoDto");
+    assert!(!out.contains_key("client_secret"), "the secret is write-only");
+}
+
 /// The real provider (npm `oidc-provider`, started by `.ci/run`) passes the settings check.
 #[tokio::test]
 async fn the_real_provider_passes_discovery() {
