@@ -24,8 +24,9 @@ pub mod markdown;
 pub mod me;
 pub mod media;
 pub mod mentoring;
-pub mod notify;
+// Single sign-on (kept apart from its alphabetical place so branches adding modules merge cleanly).
 pub mod oidc;
+pub mod notify;
 pub mod orgs;
 pub mod people;
 pub mod policies;
