@@ -25,8 +25,8 @@ pub mod me;
 pub mod media;
 pub mod mentoring;
 // Single sign-on (kept apart from its alphabetical place so branches adding modules merge cleanly).
-pub mod oidc;
 pub mod notify;
+pub mod oidc;
 pub mod orgs;
 pub mod people;
 pub mod policies;

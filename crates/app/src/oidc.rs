@@ -39,8 +39,8 @@ use openidconnect::{
     HttpRequest, HttpResponse, IdToken, IssuerUrl, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge,
     PkceCodeVerifier, ProviderMetadataWithLogout, RedirectUrl, Scope, SubjectIdentifier, TokenResponse as _,
     core::{
-        CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
-        CoreJwsSigningAlgorithm,
+        CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreGenderClaim,
+        CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
     },
 };
 use serde_json::{Map, Value};
@@ -333,12 +333,18 @@ fn client(app: &App, p: &store::Provider, metadata: Metadata) -> Result<Configur
         .map_err(|e| Error::Internal(anyhow::anyhow!("open the SSO client secret: {e}")))?;
     let secret = String::from_utf8(secret).context("the SSO client secret is text")?;
     let redirect = RedirectUrl::new(redirect_uri(app)).context("the redirect URI is a URL")?;
-    Ok(CoreClient::from_provider_metadata(
+    // client_secret_basic unless the provider only takes the secret in the body.
+    let post_only = metadata.token_endpoint_auth_methods_supported().is_some_and(|m| {
+        !m.contains(&CoreClientAuthMethod::ClientSecretBasic)
+            && m.contains(&CoreClientAuthMethod::ClientSecretPost)
+    });
+    let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(p.client_id.clone()),
         Some(ClientSecret::new(secret)),
     )
-    .set_redirect_uri(redirect))
+    .set_redirect_uri(redirect);
+    Ok(if post_only { client.set_auth_type(openidconnect::AuthType::RequestBody) } else { client })
 }
 
 type ConfiguredClient = openidconnect::Client<
@@ -418,6 +424,9 @@ pub struct Callback {
     pub error: Option<String>,
     #[serde(default)]
     pub error_description: Option<String>,
+    /// The provider's issuer (RFC 9207), sent by providers that support it: checked when present.
+    #[serde(default)]
+    pub iss: Option<String>,
 }
 
 /// A finished sign-in.
@@ -533,6 +542,9 @@ pub async fn complete(
         store::provider_of(&mut db, org).await?
     }
     .ok_or_else(|| refused(400, "Single sign-on is no longer set up for this organization."))?;
+    if cb.iss.as_deref().is_some_and(|iss| iss != p.issuer) {
+        return Err(refused(401, "The answer came from another identity provider than this organization's."));
+    }
     let metadata = discover(&p.issuer).await.map_err(|m| {
         tracing::warn!(org.id = %org.0, sso.issuer = %p.issuer, "SSO provider unusable: {m}");
         refused(502, "The identity provider cannot be reached right now. Try again later.")

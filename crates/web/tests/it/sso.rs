@@ -251,6 +251,22 @@ async fn a_wrong_nonce_or_issuer_is_refused() {
     let w = world().await;
     refused_with(&w, Defect::WrongNonce, "does not belong to this sign-in (nonce)").await;
     refused_with(&w, Defect::WrongIssuer, "comes from another issuer").await;
+
+    // The authorization response's `iss` (RFC 9207, mix-up defence) must be this provider's.
+    let browser = w.t.browser();
+    let form = browser.get(w.t.url("/login/sso")).send().await.expect("form").text().await.expect("html");
+    let start = browser
+        .post(w.t.url("/login/sso"))
+        .form(&[("csrf", csrf_of(&form).as_str()), ("organization", w.slug.as_str())])
+        .send()
+        .await
+        .expect("start");
+    let back = browser.get(location(&start)).send().await.expect("provider");
+    let res =
+        browser.get(format!("{}&iss=https%3A%2F%2Fevil.example", location(&back))).send().await.expect("cb");
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.expect("html").contains("another identity provider"));
+    assert!(!signed_in(&w.t, &browser).await);
 }
 
 #[tokio::test]
