@@ -25,7 +25,9 @@ pub mod markdown;
 pub mod me;
 pub mod media;
 pub mod mentoring;
+// Single sign-on (kept apart from its alphabetical place so branches adding modules merge cleanly).
 pub mod notify;
+pub mod oidc;
 pub mod operations;
 pub mod orgs;
 pub mod people;

@@ -76,6 +76,8 @@ pub struct Credentials {
 }
 
 const WRONG: &str = "wrong e-mail or password";
+/// Told only after the right password, so it reveals nothing to someone guessing.
+const SSO_ONLY: &str = "your organization signs in with single sign-on: use \"Sign in with SSO\"";
 
 /// Signs in with e-mail and password, subject to throttling per account and per address.
 pub async fn sign_in(app: &App, creds: &Credentials, client_addr: Option<String>) -> Result<SignedIn> {
@@ -125,9 +127,12 @@ pub async fn sign_in(app: &App, creds: &Credentials, client_addr: Option<String>
             format!("this e-mail belongs to several organizations; enter one of: {}", slugs.join(", ")),
         )]));
     }
+    let found = &matches[0];
+    if !crate::oidc::password_allowed(&mut db, found.user.org_id, found.user.role).await? {
+        return Err(Error::Unauthenticated(SSO_ONLY));
+    }
     auth::clear_failures(&mut db, &account_key).await?;
     drop(db);
-    let found = &matches[0];
     let name = PersonName::parse(&found.user.name)?;
     start(app, found.user.org_id, found.user.id, &name, client_addr).await
 }
@@ -223,6 +228,10 @@ pub async fn request_reset(app: &App, email: &str, client_addr: Option<String>) 
     let accounts = admin::active_users_by_email(&mut tx, email.as_str()).await?;
     let minutes = app.config.reset_ttl.whole_minutes();
     for (user, _slug) in &accounts {
+        // SSO-only organizations send no reset links (but to owners, see `oidc`).
+        if !crate::oidc::password_allowed(&mut tx, user.org_id, user.role).await? {
+            continue;
+        }
         let token = security::random_token();
         auth::insert_reset(
             &mut tx,
@@ -292,6 +301,9 @@ pub async fn reset_password(app: &App, token: &str, new: &str, client_addr: Opti
     let user = users::get(&mut tx, reset.org_id, reset.user_id).await?.ok_or(Error::NotFound)?;
     if user.status != UserStatus::Active {
         return Err(Error::Gone("This account is not active. Ask an administrator."));
+    }
+    if !crate::oidc::password_allowed(&mut tx, user.org_id, user.role).await? {
+        return Err(Error::Gone("Your organization signs in with single sign-on; passwords are off."));
     }
     if !auth::use_reset(&mut tx, &hash_of_token, now).await? {
         return Err(Error::Gone("This reset link was already used. Ask for a new one."));
@@ -395,5 +407,7 @@ pub async fn prune(app: &App) -> Result<()> {
     let mut db = app.store.conn().await?;
     auth::delete_expired_sessions(&mut db, now).await?;
     auth::prune_failures(&mut db, now - app.config.login_throttle.window).await?;
+    drop(db);
+    crate::oidc::prune(app).await?;
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod role;
 pub mod settings;
 pub mod social;
 pub mod social_policy;
+pub mod sso;
 pub mod submission;
 pub mod survey;
 pub mod throttle;

@@ -53,6 +53,7 @@ use axum::{
 pub mod facebook;
 pub mod linkedin;
 pub mod mastodon;
+pub mod oidc;
 pub mod slack;
 pub mod teams;
 pub mod webhook;

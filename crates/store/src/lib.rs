@@ -34,6 +34,7 @@ pub mod jobs;
 pub mod media;
 pub mod mentoring;
 pub mod notifications;
+pub mod oidc;
 pub mod policies;
 pub mod posts;
 pub mod preferences;

@@ -459,3 +459,93 @@ async fn notification_centre_rows_round_trip_and_a_digest_period_is_claimed_once
     let recent = digests::recent(&mut db, org, 5).await.expect("recent");
     assert_eq!((recent[0].state.as_str(), recent[0].recipients), ("done", 1));
 }
+
+#[tokio::test]
+async fn sso_providers_identities_logins_and_session_tokens_round_trip() {
+    use chorus_store::oidc;
+    let store = fresh_store().await;
+    let (org, user) = org_with_user(&store).await;
+    let mut db = store.conn().await.expect("conn");
+    let t0 = now();
+    assert!(oidc::provider_of(&mut db, org).await.expect("read").is_none());
+    let mut p = oidc::Provider {
+        org_id: org,
+        issuer: "https://id.example".into(),
+        client_id: "c".into(),
+        client_secret_sealed: vec![1, 0, 255, 7],
+        department_claim: "department".into(),
+        title_claim: "title".into(),
+        trust_unverified_email: false,
+        sso_only: false,
+        created_at: t0,
+        updated_at: t0,
+    };
+    oidc::put_provider(&mut db, &p).await.expect("insert");
+    assert_eq!(oidc::provider_of(&mut db, org).await.expect("read").as_ref(), Some(&p));
+    assert!(!oidc::sso_only(&mut db, org).await.expect("sso only"));
+    p.sso_only = true;
+    p.trust_unverified_email = true;
+    p.client_id = "c2".into();
+    p.updated_at = t0 + Duration::minutes(1);
+    oidc::put_provider(&mut db, &p).await.expect("replace");
+    assert_eq!(
+        oidc::provider_of(&mut db, org).await.expect("read").as_ref(),
+        Some(&p),
+        "one per organization"
+    );
+    assert!(oidc::sso_only(&mut db, org).await.expect("sso only"));
+
+    oidc::link(&mut db, org, "https://id.example", "sub-1", user, t0).await.expect("link");
+    assert_eq!(
+        oidc::identity_user(&mut db, org, "https://id.example", "sub-1").await.expect("find"),
+        Some(user)
+    );
+    assert!(oidc::has_identity(&mut db, org, user, "https://id.example").await.expect("has"));
+    assert!(
+        oidc::link(&mut db, org, "https://id.example", "sub-1", user, t0)
+            .await
+            .expect_err("twice")
+            .is_conflict()
+    );
+    let other = oidc::link(&mut db, org, "https://id.example", "sub-2", user, t0).await;
+    assert!(other.expect_err("a second identity at the issuer").is_conflict(), "linked once per issuer");
+    oidc::touch_identity(&mut db, org, "https://id.example", "sub-1", t0).await.expect("touch");
+    assert_eq!(oidc::count_identities(&mut db, org).await.expect("count"), 1);
+
+    let login = oidc::Login {
+        state_hash: "state".into(),
+        org_id: org,
+        browser_hash: "browser".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        next_path: "/".into(),
+        created_at: t0,
+        expires_at: t0 + Duration::minutes(10),
+        used_at: None,
+    };
+    oidc::insert_login(&mut db, &login).await.expect("login");
+    assert_eq!(oidc::login(&mut db, "state").await.expect("read").as_ref(), Some(&login));
+    assert!(oidc::use_login(&mut db, "state", t0).await.expect("use"));
+    assert!(!oidc::use_login(&mut db, "state", t0).await.expect("use again"), "redeemed once");
+    assert_eq!(oidc::prune_logins(&mut db, t0).await.expect("prune"), 0);
+    assert_eq!(oidc::prune_logins(&mut db, t0 + Duration::hours(1)).await.expect("prune"), 1);
+
+    auth::insert_session(&mut db, "s1", org, user, t0, t0 + Duration::hours(1)).await.expect("session");
+    oidc::insert_session_token(&mut db, "s1", org, "id.token.here", t0).await.expect("id token");
+    assert_eq!(
+        oidc::session_id_token(&mut db, org, "s1").await.expect("read").as_deref(),
+        Some("id.token.here")
+    );
+    assert!(
+        oidc::session_id_token(&mut db, OrgId::new(), "s1").await.expect("read").is_none(),
+        "per organization"
+    );
+    auth::delete_session(&mut db, "s1").await.expect("sign out");
+    assert!(
+        oidc::session_id_token(&mut db, org, "s1").await.expect("read").is_none(),
+        "ends with the session"
+    );
+
+    assert!(oidc::delete_provider(&mut db, org).await.expect("delete"));
+    assert!(!oidc::delete_provider(&mut db, org).await.expect("delete again"));
+}

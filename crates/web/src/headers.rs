@@ -25,6 +25,16 @@ const CSP: &str = csp!("'self'");
 /// Mastodon instance can be anywhere), and browsers hold redirects after a form to `form-action`.
 const SHARE_HUB_CSP: &str = csp!("'self' https:");
 
+/// "Sign in with SSO" answers its form with a redirect to the organization's identity provider:
+/// any https host, or plain http on this machine (the only http issuers Chorus accepts).
+const SSO_LOGIN_CSP: &str = csp!("'self' https: http://127.0.0.1:* http://localhost:*");
+
+/// For the "Sign in with SSO" page: its form may lead to an identity provider.
+pub async fn allow_sso_redirect(mut res: Response) -> Response {
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(SSO_LOGIN_CSP));
+    res
+}
+
 /// For the share hub's routes: its forms may lead to the networks' share pages.
 pub async fn allow_share_intents(mut res: Response) -> Response {
     res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(SHARE_HUB_CSP));

@@ -14,6 +14,7 @@ mod outreach;
 mod publish;
 mod readiness;
 mod recognition;
+mod sso;
 mod training;
 
 /// The current version of a submission, for a 409 body.
@@ -185,6 +186,7 @@ fn communication_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(chat::list_integrations, chat::create_integration))
         .routes(routes!(chat::get_integration, chat::update_integration, chat::delete_integration))
         .routes(routes!(chat::test_integration))
+        .routes(routes!(sso::get_sso, sso::put_sso, sso::delete_sso))
 }
 
 /// The OpenAPI document (also served at `/api/v1/openapi.json`).

@@ -167,9 +167,16 @@ fn capitalize(s: &str) -> String {
 }
 
 pub async fn logout(State(s): State<AppState>, user: PageUser) -> Result<Response, PageError> {
+    // Asked before the session ends: a session begun by SSO also ends at the provider.
+    let provider = chorus_app::oidc::end_session_url(&s.app, &user.me, &user.session).await;
     sessions::sign_out(&s.app, &user.me, &user.session).await?;
     let cookie = cookies::set(cookies::SESSION, "", Some(0), "Lax", s.web.secure_cookies);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+    Ok(match provider {
+        Some(provider_url) => {
+            ([(header::SET_COOKIE, cookie)], super::sso::SigningOut { provider_url }).into_response()
+        }
+        None => ([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response(),
+    })
 }
 
 #[derive(Template, WebTemplate)]

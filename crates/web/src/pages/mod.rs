@@ -18,6 +18,7 @@ mod people;
 mod publish;
 mod readiness;
 mod recognition;
+mod sso;
 mod training;
 
 use crate::{AppState, error::PageError, extract::PageUser};
@@ -145,6 +146,7 @@ pub fn routes() -> Router<AppState> {
         .merge(events::routes())
         .merge(outreach::routes())
         .merge(integrations::routes())
+        .merge(sso::routes())
         .route("/mentoring", get(enablement::mentoring_home))
         .route("/mentoring/profile", post(enablement::mentoring_profile))
         .route("/mentoring/pairs", post(enablement::confirm_pairs))

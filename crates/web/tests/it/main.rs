@@ -21,5 +21,6 @@ mod policy;
 mod publish;
 mod readiness;
 mod recognition;
+mod sso;
 mod surveys;
 mod training;
