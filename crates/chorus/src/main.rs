@@ -9,6 +9,7 @@ mod bench_queue;
 mod bench_redirect;
 mod bench_survey;
 mod demo;
+mod media_store;
 
 use anyhow::Context as _;
 use chorus_app::{App, Config as AppConfig, me::Caller};
@@ -43,6 +44,8 @@ struct Storage {
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "CHORUS_LOG_FORMAT", default_value = "text", global = true)]
     log_format: String,
+    #[command(flatten)]
+    media: media_store::MediaArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -186,6 +189,11 @@ enum Command {
     Secrets {
         #[command(subcommand)]
         command: SecretsCommand,
+    },
+    /// The media store.
+    Media {
+        #[command(subcommand)]
+        command: media_store::MediaCommand,
     },
 }
 
@@ -349,7 +357,8 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 Tuning::new(&jobs, 100),
                 base_url,
                 Keys::CreateIfMissing,
-            )?;
+            )
+            .await?;
             tracing::info!("Worker running jobs; stop with Ctrl-C or SIGTERM");
             let upkeep = maintenance(&app);
             app.queue.run_until(shutdown_signal()).await;
@@ -371,6 +380,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             Some(BenchKind::Digest(args)) => bench_digest::run(storage.database_url.clone(), args).await,
         },
         Command::Secrets { command } => secrets(&storage, command).await,
+        Command::Media { command } => media_store::run(&storage.data_dir, &storage.media, command).await,
         Command::Migrate => {
             open_store(&storage).await?;
             tracing::info!("Database is up to date");
@@ -436,7 +446,7 @@ async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
     };
     // Administrative commands seal nothing: they read the keyring if there is one, and never
     // create one (a server does that on first start).
-    build_app(storage, store, &mail, &content, Tuning::default(), base_url, Keys::ExistingOnly)
+    build_app(storage, store, &mail, &content, Tuning::default(), base_url, Keys::ExistingOnly).await
 }
 
 /// Whether building the app may create the keyring file.
@@ -501,8 +511,9 @@ fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// The application with its mailer, media store (a folder in the data directory) and limits.
-fn build_app(
+/// The application with its mailer, media store (a folder in the data directory, or S3 with
+/// `--media-url s3://…`) and limits.
+async fn build_app(
     storage: &Storage,
     store: Store,
     mail: &MailArgs,
@@ -531,10 +542,10 @@ fn build_app(
     config.feeds.allow_hosts =
         content.feed_allow_hosts.iter().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
     config.secrets = keyring(storage, keys)?;
-    let media_dir = storage.data_dir.join("media");
-    let media = chorus_media::DiskStore::new(&media_dir)
-        .with_context(|| format!("create media folder {}", media_dir.display()))?;
-    Ok(App::new(store, Arc::new(SystemClock), mailer(mail)?, Arc::new(media), config))
+    config.spool_dir = storage.data_dir.join("tmp");
+    config.media_presign = storage.media.presign();
+    let media = media_store::open(&storage.data_dir, &storage.media).await?;
+    Ok(App::new(store, Arc::new(SystemClock), mailer(mail)?, media, config))
 }
 
 async fn secrets(storage: &Storage, command: SecretsCommand) -> anyhow::Result<()> {
@@ -608,7 +619,8 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
         Tuning::new(&args.jobs, args.click_flush_ms),
         base_url,
         Keys::CreateIfMissing,
-    )?;
+    )
+    .await?;
     if args.demo {
         demo::seed(&app).await?;
     }
