@@ -196,6 +196,19 @@ impl S3Store {
         }
     }
 
+    /// Every key under the prefix (relative to it), sorted: for tools and tests, not for requests.
+    pub async fn list_keys(&self) -> Result<Vec<String>, StoreError> {
+        let prefix = (!self.prefix.is_empty()).then(|| Path::from(self.prefix.as_str()));
+        let metas: Vec<_> = self.s3.list(prefix.as_ref()).try_collect().await.map_err(backend)?;
+        let strip = if self.prefix.is_empty() { String::new() } else { format!("{}/", self.prefix) };
+        let mut keys: Vec<String> = metas
+            .into_iter()
+            .map(|m| m.location.as_ref().strip_prefix(&strip).unwrap_or(m.location.as_ref()).to_owned())
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
     fn path(&self, key: &ObjectKey) -> Path {
         if self.prefix.is_empty() {
             Path::from(key.as_str())
