@@ -5,6 +5,7 @@ mod bench;
 mod bench_analytics;
 mod bench_digest;
 mod bench_leaderboard;
+mod bench_media;
 mod bench_queue;
 mod bench_redirect;
 mod bench_survey;
@@ -222,6 +223,8 @@ enum BenchKind {
     Leaderboard(bench_leaderboard::LeaderboardArgs),
     /// The weekly digest rendered and queued for a large organization, then one announcement fanned out.
     Digest(bench_digest::DigestArgs),
+    /// Upload throughput of a large video through the HTTP API: disk store, and S3 with --media-url s3://….
+    Media(bench_media::MediaBenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -378,6 +381,9 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 bench_leaderboard::run(storage.database_url.clone(), args).await
             }
             Some(BenchKind::Digest(args)) => bench_digest::run(storage.database_url.clone(), args).await,
+            Some(BenchKind::Media(args)) => {
+                bench_media::run(storage.database_url.clone(), storage.media.clone(), args).await
+            }
         },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Media { command } => media_store::run(&storage.data_dir, &storage.media, command).await,
