@@ -437,13 +437,12 @@ pub const BOARD_SIZE: u32 = 20;
 const BOARD_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 type BoardKey = (OrgId, String, Option<DepartmentId>);
+type CachedBoard = (std::time::Instant, std::sync::Arc<Vec<Standing>>);
 
 /// The top of recent boards, kept briefly (see [`BOARD_TTL`]).
 #[derive(Default)]
 pub struct BoardCache {
-    boards: std::sync::Mutex<
-        std::collections::HashMap<BoardKey, (std::time::Instant, std::sync::Arc<Vec<Standing>>)>,
-    >,
+    boards: std::sync::Mutex<std::collections::HashMap<BoardKey, CachedBoard>>,
 }
 
 impl std::fmt::Debug for BoardCache {
