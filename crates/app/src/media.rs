@@ -7,7 +7,9 @@ use std::sync::Arc;
 use crate::{App, Error, Result, me::Caller};
 use chorus_domain::{MediaId, OrgId, submission as rules};
 use chorus_jobs::{Job, Registry};
-use chorus_media::{MediaClass, MediaVariant, ObjectBody, ObjectKey, ObjectStore, Spooled, ingest, safe_filename};
+use chorus_media::{
+    MediaClass, MediaVariant, ObjectBody, ObjectKey, ObjectStore, Spooled, ingest, safe_filename,
+};
 use chorus_store::{media, submissions};
 
 pub use chorus_store::media::Media;
@@ -194,10 +196,10 @@ pub async fn content(app: &App, caller: &Caller, id: MediaId, thumbnail: bool) -
     } else {
         (key(caller, &m, MediaVariant::Original), m.mime.clone())
     };
-    if let Some(ttl) = app.config.media_presign {
-        if let Some(url) = app.media.presign_get(&variant, ttl).await.map_err(store_error)? {
-            return Ok(Content { media: m, mime, download: Download::Redirect(url) });
-        }
+    if let Some(ttl) = app.config.media_presign
+        && let Some(url) = app.media.presign_get(&variant, ttl).await.map_err(store_error)?
+    {
+        return Ok(Content { media: m, mime, download: Download::Redirect(url) });
     }
     let body = app.media.get_stream(&variant).await.map_err(store_error)?.ok_or(Error::NotFound)?;
     Ok(Content { media: m, mime, download: Download::Stream(body) })
@@ -268,7 +270,9 @@ pub async fn delete(app: &App, caller: &Caller, id: MediaId) -> Result<()> {
         // Someone else's file: as if it did not exist when they cannot see it.
         drop(tx);
         get(app, caller, id).await?;
-        return Err(Error::Forbidden(chorus_domain::Denied("only the person who uploaded a file can delete it")));
+        return Err(Error::Forbidden(chorus_domain::Denied(
+            "only the person who uploaded a file can delete it",
+        )));
     }
     for s in media::attached_to(&mut tx, org, id).await? {
         let Some(sub) = submissions::get(&mut tx, org, s).await? else { continue };

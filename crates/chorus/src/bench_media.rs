@@ -34,9 +34,7 @@ fn video(size: usize) -> Vec<u8> {
 fn rss_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok())
         .unwrap_or(0)
 }
 
@@ -52,7 +50,18 @@ pub async fn run(database_url: Option<String>, media: MediaArgs, args: MediaBenc
     let cli = |a: &[&str]| chorus_cli(&exe, &db, a);
     cli(&["migrate"])?;
     let slug = cli(&["org", "create", "--name", "Media Bench"])?;
-    cli(&["user", "add", "--org", &slug, "--email", "bench@bench.test", "--name", "Bench", "--role", "owner"])?;
+    cli(&[
+        "user",
+        "add",
+        "--org",
+        &slug,
+        "--email",
+        "bench@bench.test",
+        "--name",
+        "Bench",
+        "--role",
+        "owner",
+    ])?;
     let token = cli(&["token", "create", "--org", &slug, "--email", "bench@bench.test"])?;
 
     let mut targets = vec![Target { name: "disk".into(), flags: vec![] }];
@@ -88,13 +97,18 @@ pub async fn run(database_url: Option<String>, media: MediaArgs, args: MediaBenc
         let mut rates = Vec::new();
         let mut last_id = String::new();
         for _ in 0..args.runs {
-            let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(body.clone()), size as u64)
-                .file_name("launch.mp4")
-                .mime_str("video/mp4")?;
+            let part =
+                reqwest::multipart::Part::stream_with_length(reqwest::Body::from(body.clone()), size as u64)
+                    .file_name("launch.mp4")
+                    .mime_str("video/mp4")?;
             let form = reqwest::multipart::Form::new().part("file", part);
             let started = Instant::now();
-            let res =
-                client.post(format!("{base}/api/v1/media")).bearer_auth(&token).multipart(form).send().await?;
+            let res = client
+                .post(format!("{base}/api/v1/media"))
+                .bearer_auth(&token)
+                .multipart(form)
+                .send()
+                .await?;
             let status = res.status();
             let json: serde_json::Value = res.json().await.unwrap_or_default();
             anyhow::ensure!(status.as_u16() == 201, "upload answered {status}: {json}");
@@ -102,7 +116,8 @@ pub async fn run(database_url: Option<String>, media: MediaArgs, args: MediaBenc
             last_id = json["id"].as_str().unwrap_or_default().to_owned();
         }
         let started = Instant::now();
-        let res = client.get(format!("{base}/api/v1/media/{last_id}/content")).bearer_auth(&token).send().await?;
+        let res =
+            client.get(format!("{base}/api/v1/media/{last_id}/content")).bearer_auth(&token).send().await?;
         let got = res.bytes().await?.len();
         anyhow::ensure!(got == size, "downloaded {got} bytes of {size}");
         let download = mb / started.elapsed().as_secs_f64();
@@ -117,7 +132,8 @@ pub async fn run(database_url: Option<String>, media: MediaArgs, args: MediaBenc
 
     // Leave the bucket as it was.
     if let Some(url) = media.media_url.as_deref().filter(|u| u.starts_with("s3://")) {
-        let mut options = chorus_media::S3Options::from_url(&format!("{}/{s3_prefix}", url.trim_end_matches('/')))?;
+        let mut options =
+            chorus_media::S3Options::from_url(&format!("{}/{s3_prefix}", url.trim_end_matches('/')))?;
         options.endpoint.clone_from(&media.s3_endpoint);
         options.allow_http = media.s3_allow_http;
         let store = chorus_media::S3Store::new(options)?;

@@ -81,9 +81,7 @@ pub async fn open(data_dir: &Path, args: &MediaArgs) -> anyhow::Result<Arc<dyn O
                 Some(u) => PathBuf::from(u.strip_prefix("file://").unwrap_or(u)),
                 None => data_dir.join("media"),
             };
-            Arc::new(
-                DiskStore::new(&dir).with_context(|| format!("create media folder {}", dir.display()))?,
-            )
+            Arc::new(DiskStore::new(&dir).with_context(|| format!("create media folder {}", dir.display()))?)
         }
     };
     if args.media_presign && !url.is_some_and(|u| u.starts_with("s3://")) {
@@ -229,9 +227,10 @@ async fn migrate(source: &Path, target: &S3Store) -> anyhow::Result<Summary> {
         }
         match stored_digest(target, &key).await? {
             Some(there) if there == (size, sha.clone()) => summary.copied += 1,
-            Some((n, h)) => summary
-                .failed
-                .push((key.to_string(), format!("read back {n} bytes with SHA-256 {h}, expected {size} bytes, {sha}"))),
+            Some((n, h)) => summary.failed.push((
+                key.to_string(),
+                format!("read back {n} bytes with SHA-256 {h}, expected {size} bytes, {sha}"),
+            )),
             None => summary.failed.push((key.to_string(), "not found after the upload".into())),
         }
     }

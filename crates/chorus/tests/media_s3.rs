@@ -23,10 +23,17 @@ struct S3 {
 
 fn s3(test: &str) -> Option<S3> {
     let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match (get("CHORUS_TEST_S3"), get("CHORUS_TEST_S3_KEY"), get("CHORUS_TEST_S3_SECRET"), get("CHORUS_TEST_S3_BUCKET")) {
+    match (
+        get("CHORUS_TEST_S3"),
+        get("CHORUS_TEST_S3_KEY"),
+        get("CHORUS_TEST_S3_SECRET"),
+        get("CHORUS_TEST_S3_BUCKET"),
+    ) {
         (Some(endpoint), Some(key), Some(secret), Some(bucket)) => Some(S3 { endpoint, key, secret, bucket }),
         _ => {
-            eprintln!("SKIPPED {test}: set CHORUS_TEST_S3, CHORUS_TEST_S3_KEY, CHORUS_TEST_S3_SECRET and CHORUS_TEST_S3_BUCKET (see .ci/run)");
+            eprintln!(
+                "SKIPPED {test}: set CHORUS_TEST_S3, CHORUS_TEST_S3_KEY, CHORUS_TEST_S3_SECRET and CHORUS_TEST_S3_BUCKET (see .ci/run)"
+            );
             None
         }
     }
@@ -142,7 +149,18 @@ async fn acceptance_2_a_photo_uploaded_through_one_instance_is_served_by_another
     };
     cli(&["migrate"]);
     let (slug, _) = cli(&["org", "create", "--name", "Two Instances S3"]);
-    cli(&["user", "add", "--org", slug.trim(), "--email", "eve@s3.test", "--name", "Eve", "--role", "employee"]);
+    cli(&[
+        "user",
+        "add",
+        "--org",
+        slug.trim(),
+        "--email",
+        "eve@s3.test",
+        "--name",
+        "Eve",
+        "--role",
+        "employee",
+    ]);
     let (token, _) = cli(&["token", "create", "--org", slug.trim(), "--email", "eve@s3.test"]);
     let token = token.trim().to_owned();
 
@@ -150,7 +168,8 @@ async fn acceptance_2_a_photo_uploaded_through_one_instance_is_served_by_another
     let (_two, base2) = serve(&s3, &url, &data2, &media_url).await;
     let http = reqwest::Client::new();
 
-    let part = reqwest::multipart::Part::bytes(png()).file_name("crew.png").mime_str("image/png").expect("mime");
+    let part =
+        reqwest::multipart::Part::bytes(png()).file_name("crew.png").mime_str("image/png").expect("mime");
     let res = http
         .post(format!("{base1}/api/v1/media"))
         .bearer_auth(&token)
@@ -167,7 +186,8 @@ async fn acceptance_2_a_photo_uploaded_through_one_instance_is_served_by_another
     let submission = submission["id"].as_str().expect("submission id").to_owned();
 
     // Instance 2 never saw the upload, and has its own empty data folder: it serves it from S3.
-    let res = http.get(format!("{base2}/api/v1/media/{id}/content")).bearer_auth(&token).send().await.expect("GET");
+    let res =
+        http.get(format!("{base2}/api/v1/media/{id}/content")).bearer_auth(&token).send().await.expect("GET");
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");
     let bytes = res.bytes().await.expect("body");
@@ -178,9 +198,11 @@ async fn acceptance_2_a_photo_uploaded_through_one_instance_is_served_by_another
     assert!(listed.iter().all(|k| k.contains(&id)), "{listed:?}");
 
     // Delete the draft through instance 2; a worker process empties the bucket.
-    let res = http.delete(format!("{base2}/api/v1/submissions/{submission}")).bearer_auth(&token).send().await;
+    let res =
+        http.delete(format!("{base2}/api/v1/submissions/{submission}")).bearer_auth(&token).send().await;
     assert_eq!(res.expect("delete").status(), 204);
-    let res = http.get(format!("{base1}/api/v1/media/{id}/content")).bearer_auth(&token).send().await.expect("GET");
+    let res =
+        http.get(format!("{base1}/api/v1/media/{id}/content")).bearer_auth(&token).send().await.expect("GET");
     assert_eq!(res.status(), 404, "gone for instance 1 at once");
     let _worker = Proc(
         s3.command(&s3.secret)
@@ -205,7 +227,6 @@ async fn acceptance_2_a_photo_uploaded_through_one_instance_is_served_by_another
     let _ = std::fs::remove_dir_all(&data2);
 }
 
-
 #[tokio::test]
 async fn a_bad_media_configuration_stops_the_start_with_a_clear_error() {
     let data = std::env::temp_dir().join(format!("chorus-badmedia-{}", uuid::Uuid::new_v4().simple()));
@@ -228,7 +249,10 @@ async fn a_bad_media_configuration_stops_the_start_with_a_clear_error() {
     assert!(e.contains("use s3://bucket/prefix"), "{e}");
     let e = start(&["--media-url", "s3://media", "--s3-endpoint", "http://127.0.0.1:9"], Some("x"));
     assert!(e.contains("--s3-allow-http"), "{e}");
-    let e = start(&["--media-url", "s3://media", "--s3-endpoint", "http://s3.example.com", "--s3-allow-http"], Some("x"));
+    let e = start(
+        &["--media-url", "s3://media", "--s3-endpoint", "http://s3.example.com", "--s3-allow-http"],
+        Some("x"),
+    );
     assert!(e.contains("loopback"), "{e}");
     if let Some(s3) = s3("a_bad_media_configuration_stops_the_start_with_a_clear_error (wrong secret)") {
         let mut c = s3.command("not-the-secret");
@@ -252,7 +276,10 @@ async fn media_migrate_copies_the_disk_store_into_s3_verifies_it_and_skips_what_
     let media = data.join("media");
     let objects: [(&str, Vec<u8>); 3] = [
         ("0190e0a0-0000-7000-8000-000000000001/0190e0a0-0000-7000-8000-0000000000aa/original.png", png()),
-        ("0190e0a0-0000-7000-8000-000000000001/0190e0a0-0000-7000-8000-0000000000aa/thumb.jpg", vec![1, 2, 3]),
+        (
+            "0190e0a0-0000-7000-8000-000000000001/0190e0a0-0000-7000-8000-0000000000aa/thumb.jpg",
+            vec![1, 2, 3],
+        ),
         (
             "0190e0a0-0000-7000-8000-000000000001/0190e0a0-0000-7000-8000-0000000000bb/original.mp4",
             (0..(9 * 1024 * 1024 + 5)).map(|i| (i % 241) as u8).collect(),
@@ -276,7 +303,11 @@ async fn media_migrate_copies_the_disk_store_into_s3_verifies_it_and_skips_what_
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("3 objects in"), "{stdout}");
-    assert!(stdout.contains("3 copied and verified, 0 already there and verified, 0 failed; 1 stray files skipped"), "{stdout}");
+    assert!(
+        stdout
+            .contains("3 copied and verified, 0 already there and verified, 0 failed; 1 stray files skipped"),
+        "{stdout}"
+    );
     for (key, bytes) in &objects {
         let back = bucket.get(&ObjectKey::parse(key).expect("key")).await.expect("get").expect("copied");
         assert!(&back == bytes, "{key} is in S3 unchanged");

@@ -29,8 +29,8 @@ pub use ingest::{
     Ingested, JPEG_QUALITY, MAX_DECODED_BYTES, MAX_IMAGE_SIDE, THUMBNAIL_MAX_SIDE, Thumbnail, ingest,
 };
 pub use limits::Limits;
-pub use sniff::{MediaClass, Sniffed, sniff};
 pub use s3::{PART_SIZE, S3Options, S3Store};
+pub use sniff::{MediaClass, Sniffed, sniff};
 pub use spool::{HEAD_LEN, Spool, Spooled};
 pub use store::{
     ByteStream, DiskStore, MAX_KEY_LEN, MediaVariant, ObjectBody, ObjectKey, ObjectStore, StoreError,

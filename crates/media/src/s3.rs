@@ -79,7 +79,8 @@ impl S3Options {
         }
         let prefix = prefix.trim_matches('/');
         if !prefix.is_empty() {
-            ObjectKey::parse(prefix).map_err(|e| config_error(format!("media URL {url:?}: the prefix: {e}")))?;
+            ObjectKey::parse(prefix)
+                .map_err(|e| config_error(format!("media URL {url:?}: the prefix: {e}")))?;
         }
         Ok(S3Options { bucket: bucket.to_owned(), prefix: prefix.to_owned(), ..S3Options::default() })
     }
@@ -120,9 +121,8 @@ impl S3Store {
         if let Some(endpoint) = &options.endpoint {
             let parsed = url::Url::parse(endpoint)
                 .map_err(|e| config_error(format!("S3 endpoint {endpoint:?} is not a URL: {e}")))?;
-            let host = parsed
-                .host()
-                .ok_or_else(|| config_error(format!("S3 endpoint {endpoint:?} has no host")))?;
+            let host =
+                parsed.host().ok_or_else(|| config_error(format!("S3 endpoint {endpoint:?} has no host")))?;
             match parsed.scheme() {
                 "https" => {}
                 "http" if options.allow_http && is_loopback(&host) => {}
@@ -138,7 +138,9 @@ impl S3Store {
                          loopback test server"
                     )));
                 }
-                other => return Err(config_error(format!("S3 endpoint {endpoint:?}: unknown scheme {other:?}"))),
+                other => {
+                    return Err(config_error(format!("S3 endpoint {endpoint:?}: unknown scheme {other:?}")));
+                }
             }
             // S3-compatible servers rarely have a wildcard DNS name per bucket: path-style requests.
             builder = builder
@@ -177,12 +179,15 @@ impl S3Store {
             Err(e) => {
                 let hint = match &e {
                     object_store::Error::NotFound { .. } => "the bucket does not exist",
-                    object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+                    object_store::Error::PermissionDenied { .. }
+                    | object_store::Error::Unauthenticated { .. } => {
                         "the credentials were refused (check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
                     }
                     _ => {
                         let text = e.to_string();
-                        if text.contains("403") || text.contains("SignatureDoesNotMatch") || text.contains("AccessDenied")
+                        if text.contains("403")
+                            || text.contains("SignatureDoesNotMatch")
+                            || text.contains("AccessDenied")
                             || text.contains("InvalidAccessKeyId")
                         {
                             "the credentials were refused (check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
@@ -326,7 +331,9 @@ mod tests {
         assert_eq!((o.bucket.as_str(), o.prefix.as_str()), ("chorus-media", ""));
         let o = S3Options::from_url("s3://chorus-media/").expect("valid");
         assert_eq!(o.prefix, "");
-        for bad in ["chorus-media", "s3://", "s3://UPPER/x", "s3://ab", "s3://ok-bucket/../x", "s3://ok-bucket/a//b"] {
+        for bad in
+            ["chorus-media", "s3://", "s3://UPPER/x", "s3://ab", "s3://ok-bucket/../x", "s3://ok-bucket/a//b"]
+        {
             assert!(S3Options::from_url(bad).is_err(), "{bad} should be refused");
         }
     }

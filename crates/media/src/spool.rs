@@ -78,7 +78,10 @@ impl Spool {
             if self.head.len() == HEAD_LEN {
                 self.decide()?;
                 if self.len + chunk.len() as u64 > self.cap {
-                    return Err(MediaError::TooLarge { class: self.sniffed.map(|s| s.class), limit: self.cap });
+                    return Err(MediaError::TooLarge {
+                        class: self.sniffed.map(|s| s.class),
+                        limit: self.cap,
+                    });
                 }
             }
         }
@@ -105,7 +108,8 @@ impl Spool {
                 return Err(MediaError::TooLarge { class: self.sniffed.map(|s| s.class), limit: self.cap });
             }
         }
-        let mut file = self.file.take().ok_or_else(|| MediaError::Io(std::io::Error::other("spool closed")))?;
+        let mut file =
+            self.file.take().ok_or_else(|| MediaError::Io(std::io::Error::other("spool closed")))?;
         file.flush().await?;
         drop(file);
         let sha256 = hex(&std::mem::take(&mut self.hasher).finalize());

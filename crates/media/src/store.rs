@@ -170,7 +170,11 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn get_stream(&self, key: &ObjectKey) -> Result<Option<ObjectBody>, StoreError>;
     /// A URL that lets its holder GET the object for `expires_in`, when the store can make one (S3
     /// presigned URLs); `None` otherwise (the disk store), and then the instance serves the bytes.
-    async fn presign_get(&self, _key: &ObjectKey, _expires_in: Duration) -> Result<Option<String>, StoreError> {
+    async fn presign_get(
+        &self,
+        _key: &ObjectKey,
+        _expires_in: Duration,
+    ) -> Result<Option<String>, StoreError> {
         Ok(None)
     }
     /// Where the objects are, for logs: `disk:/srv/chorus/media`, `s3://bucket/prefix`.

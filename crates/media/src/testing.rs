@@ -38,7 +38,10 @@ pub async fn files_and_streams(store: &dyn ObjectStore, prefix: &str) {
     let dir = std::env::temp_dir().join(format!("chorus-conformance-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let missing = key(prefix, "files/missing.bin");
-    assert!(store.get_stream(&missing).await.expect("get_stream missing").is_none(), "stream of a missing key");
+    assert!(
+        store.get_stream(&missing).await.expect("get_stream missing").is_none(),
+        "stream of a missing key"
+    );
 
     for (name, size) in [("small.bin", 1000usize), ("large.mp4", crate::PART_SIZE * 2 + 12_345)] {
         let content: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();

@@ -19,10 +19,19 @@ struct Server {
 
 fn server(test: &str) -> Option<Server> {
     let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    match (get("CHORUS_TEST_S3"), get("CHORUS_TEST_S3_KEY"), get("CHORUS_TEST_S3_SECRET"), get("CHORUS_TEST_S3_BUCKET")) {
-        (Some(endpoint), Some(key), Some(secret), Some(bucket)) => Some(Server { endpoint, key, secret, bucket }),
+    match (
+        get("CHORUS_TEST_S3"),
+        get("CHORUS_TEST_S3_KEY"),
+        get("CHORUS_TEST_S3_SECRET"),
+        get("CHORUS_TEST_S3_BUCKET"),
+    ) {
+        (Some(endpoint), Some(key), Some(secret), Some(bucket)) => {
+            Some(Server { endpoint, key, secret, bucket })
+        }
         _ => {
-            eprintln!("SKIPPED {test}: set CHORUS_TEST_S3, CHORUS_TEST_S3_KEY, CHORUS_TEST_S3_SECRET and CHORUS_TEST_S3_BUCKET (see .ci/run)");
+            eprintln!(
+                "SKIPPED {test}: set CHORUS_TEST_S3, CHORUS_TEST_S3_KEY, CHORUS_TEST_S3_SECRET and CHORUS_TEST_S3_BUCKET (see .ci/run)"
+            );
             None
         }
     }

@@ -122,7 +122,8 @@ pub async fn attached_to(db: &mut impl Db, org: OrgId, id: MediaId) -> Result<Ve
 /// Removes a file's row (its objects are the caller's business). Fails while a submission uses it.
 pub async fn delete(db: &mut impl Db, org: OrgId, id: MediaId) -> Result<bool> {
     const SQL: &str = "delete from media where org_id = $1 and id = $2";
-    let n = run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    let n =
+        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }
 

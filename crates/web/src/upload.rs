@@ -16,7 +16,10 @@ use chorus_media::{Spool, Spooled};
 /// The field `file`, received into a temporary file (bounded memory whatever its size), with the
 /// client's file name. Other fields are ignored. Refuses a type off the allow-list as soon as its
 /// first bytes are in, and (413) a file as soon as it passes its kind's limit.
-pub async fn spool_file_field(app: &App, multipart: &mut Multipart) -> Result<(Spooled, Option<String>), Error> {
+pub async fn spool_file_field(
+    app: &App,
+    multipart: &mut Multipart,
+) -> Result<(Spooled, Option<String>), Error> {
     let missing = || Error::from(chorus_domain::Invalid::new("file", "choose a file to upload"));
     let malformed =
         || Error::from(chorus_domain::Invalid::new("file", "the upload was not a valid multipart body"));
@@ -39,7 +42,8 @@ pub async fn spool_file_field(app: &App, multipart: &mut Multipart) -> Result<(S
 
 /// A file part written to a temporary file as it arrives (see [`chorus_media::Spool`]).
 pub async fn spool(app: &App, field: &mut axum::extract::multipart::Field<'_>) -> Result<Spooled, Error> {
-    let mut spool = Spool::create(&app.config.spool_dir, app.config.media_limits).await.map_err(Error::Upload)?;
+    let mut spool =
+        Spool::create(&app.config.spool_dir, app.config.media_limits).await.map_err(Error::Upload)?;
     while let Some(chunk) = field.chunk().await.map_err(|_| {
         Error::from(chorus_domain::Invalid::new("file", "the upload was not a valid multipart body"))
     })? {

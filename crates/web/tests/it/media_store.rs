@@ -46,7 +46,8 @@ fn hex_sha(bytes: &[u8]) -> String {
 }
 
 async fn upload(t: &TestApp, who: &Person, name: &str, mime: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime");
+    let part =
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime");
     let form = reqwest::multipart::Form::new().part("file", part);
     let res = reqwest::Client::new()
         .post(t.url("/api/v1/media"))
@@ -59,7 +60,13 @@ async fn upload(t: &TestApp, who: &Person, name: &str, mime: &str, bytes: Vec<u8
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn call(t: &TestApp, who: &Person, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn call(
+    t: &TestApp,
+    who: &Person,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     t.api(method, &who.token, path, body).await
 }
 
@@ -161,11 +168,18 @@ async fn only_a_draft_can_be_deleted_and_its_files_stay_with_a_submission_in_rev
     let (org, _) = t.org("Acme").await;
     let eve = person(&t, org, "eve@acme.test", "employee").await;
     let (draft, media) = photo_draft(&t, &eve).await;
-    let (status, s) =
-        call(&t, &eve, reqwest::Method::POST, &format!("/api/v1/submissions/{draft}/submit"), Some(json!({}))).await;
+    let (status, s) = call(
+        &t,
+        &eve,
+        reqwest::Method::POST,
+        &format!("/api/v1/submissions/{draft}/submit"),
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(status, 200, "{s}");
 
-    let (status, p) = call(&t, &eve, reqwest::Method::DELETE, &format!("/api/v1/submissions/{draft}"), None).await;
+    let (status, p) =
+        call(&t, &eve, reqwest::Method::DELETE, &format!("/api/v1/submissions/{draft}"), None).await;
     assert_eq!(status, 409, "{p}");
     assert!(p["detail"].as_str().unwrap_or("").contains("only a draft can be deleted"), "{p}");
     let (status, p) = call(&t, &eve, reqwest::Method::DELETE, &format!("/api/v1/media/{media}"), None).await;
@@ -194,7 +208,9 @@ async fn deleting_an_upload_removes_its_original_and_thumbnail_and_only_its_uplo
         let (status, p) = call(&t, who, reqwest::Method::DELETE, &path, None).await;
         assert_eq!(status, 404, "someone who cannot see it: {p}");
     }
-    let (status, p) = call(&t, &eve, reqwest::Method::DELETE, "/api/v1/media/0190e0a0-0000-7000-8000-000000000000", None).await;
+    let (status, p) =
+        call(&t, &eve, reqwest::Method::DELETE, "/api/v1/media/0190e0a0-0000-7000-8000-000000000000", None)
+            .await;
     assert_eq!(status, 404, "{p}");
 
     // Her draft lets go of it.
@@ -217,10 +233,14 @@ async fn the_delete_draft_button_removes_a_draft_from_the_pages() {
     let browser = t.sign_in("eve@acme.test", PASSWORD).await;
     let page = browser.get(t.url(&format!("/submissions/{draft}"))).send().await.expect("page");
     let html = page.text().await.expect("html");
-    assert!(html.contains(&format!("action=\"/submissions/{draft}/delete\"")), "a Delete draft button: {html}");
+    assert!(
+        html.contains(&format!("action=\"/submissions/{draft}/delete\"")),
+        "a Delete draft button: {html}"
+    );
     let csrf = chorus_testkit::csrf_of(&html);
     // Without the CSRF token: refused, nothing deleted.
-    let res = browser.post(t.url(&format!("/submissions/{draft}/delete"))).form(&[("csrf", "wrong")]).send().await;
+    let res =
+        browser.post(t.url(&format!("/submissions/{draft}/delete"))).form(&[("csrf", "wrong")]).send().await;
     assert_ne!(res.expect("post").status(), StatusCode::SEE_OTHER);
     assert_eq!(t.count_rows("submissions").await, 1);
     let res = browser
@@ -243,10 +263,15 @@ async fn the_delete_draft_button_removes_a_draft_from_the_pages() {
 
 fn s3_store(test: &str) -> Option<Arc<S3Store>> {
     let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let (Some(endpoint), Some(key), Some(secret), Some(bucket)) =
-        (get("CHORUS_TEST_S3"), get("CHORUS_TEST_S3_KEY"), get("CHORUS_TEST_S3_SECRET"), get("CHORUS_TEST_S3_BUCKET"))
-    else {
-        eprintln!("SKIPPED {test}: set CHORUS_TEST_S3, CHORUS_TEST_S3_KEY, CHORUS_TEST_S3_SECRET and CHORUS_TEST_S3_BUCKET (see .ci/run)");
+    let (Some(endpoint), Some(key), Some(secret), Some(bucket)) = (
+        get("CHORUS_TEST_S3"),
+        get("CHORUS_TEST_S3_KEY"),
+        get("CHORUS_TEST_S3_SECRET"),
+        get("CHORUS_TEST_S3_BUCKET"),
+    ) else {
+        eprintln!(
+            "SKIPPED {test}: set CHORUS_TEST_S3, CHORUS_TEST_S3_KEY, CHORUS_TEST_S3_SECRET and CHORUS_TEST_S3_BUCKET (see .ci/run)"
+        );
         return None;
     };
     let store = S3Store::new(S3Options {
@@ -268,7 +293,8 @@ fn media_key(org: OrgId, media: &str, variant: &str) -> ObjectKey {
 
 #[tokio::test]
 async fn on_s3_a_large_video_streams_in_and_out_and_deleting_the_draft_empties_the_bucket() {
-    let Some(s3) = s3_store("on_s3_a_large_video_streams_in_and_out_and_deleting_the_draft_empties_the_bucket")
+    let Some(s3) =
+        s3_store("on_s3_a_large_video_streams_in_and_out_and_deleting_the_draft_empties_the_bucket")
     else {
         return;
     };
@@ -282,7 +308,8 @@ async fn on_s3_a_large_video_streams_in_and_out_and_deleting_the_draft_empties_t
     let original = media_key(org, &media, "original.jpg");
     let thumb = media_key(org, &media, "thumb.jpg");
     assert!(s3.exists(&original).await.expect("exists") && s3.exists(&thumb).await.expect("exists"));
-    let (status, body) = call(&t, &eve, reqwest::Method::DELETE, &format!("/api/v1/submissions/{draft}"), None).await;
+    let (status, body) =
+        call(&t, &eve, reqwest::Method::DELETE, &format!("/api/v1/submissions/{draft}"), None).await;
     assert_eq!(status, 204, "{body}");
     t.app.run_pending_jobs().await.expect("jobs");
     assert!(!s3.exists(&original).await.expect("exists"), "the original left the bucket");
