@@ -173,6 +173,23 @@ pub async fn get(app: &App, caller: &Caller, id: MediaId) -> Result<Media> {
     Ok(m)
 }
 
+/// How long a browser may keep a downloaded file (it is private to people who may see it).
+pub const CACHE_CONTROL: &str = "private, max-age=3600";
+
+/// `inline` for pictures, video and sound, `attachment` for the rest, with the uploaded name
+/// (made safe on upload; quotes, backslashes and non-ASCII dropped here for the header).
+pub fn content_disposition(m: &Media) -> String {
+    let ascii: String = m
+        .filename
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .filter(|c| *c != '"' && *c != '\\')
+        .collect();
+    let disposition =
+        if m.class == "image" || m.class == "video" || m.class == "audio" { "inline" } else { "attachment" };
+    format!("{disposition}; filename=\"{ascii}\"")
+}
+
 /// How a permitted download reaches the browser.
 pub enum Download {
     /// Through this instance, as a stream.
@@ -196,8 +213,13 @@ pub async fn content(app: &App, caller: &Caller, id: MediaId, thumbnail: bool) -
     } else {
         (key(caller, &m, MediaVariant::Original), m.mime.clone())
     };
+    let response = chorus_media::ResponseHeaders {
+        content_type: Some(mime.clone()),
+        content_disposition: Some(content_disposition(&m)),
+        cache_control: Some(CACHE_CONTROL.to_owned()),
+    };
     if let Some(ttl) = app.config.media_presign
-        && let Some(url) = app.media.presign_get(&variant, ttl).await.map_err(store_error)?
+        && let Some(url) = app.media.presign_get(&variant, ttl, &response).await.map_err(store_error)?
     {
         return Ok(Content { media: m, mime, download: Download::Redirect(url) });
     }

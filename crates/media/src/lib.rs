@@ -33,5 +33,6 @@ pub use s3::{PART_SIZE, S3Options, S3Store};
 pub use sniff::{MediaClass, Sniffed, sniff};
 pub use spool::{HEAD_LEN, Spool, Spooled};
 pub use store::{
-    ByteStream, DiskStore, MAX_KEY_LEN, MediaVariant, ObjectBody, ObjectKey, ObjectStore, StoreError,
+    ByteStream, DiskStore, MAX_KEY_LEN, MediaVariant, ObjectBody, ObjectKey, ObjectStore, ResponseHeaders,
+    StoreError,
 };

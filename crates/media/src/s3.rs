@@ -10,14 +10,14 @@ use std::time::Duration;
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
-use object_store::signer::Signer as _;
+use object_store::signer::{SignedUrlOptions, Signer as _};
 use object_store::{
     Attribute, Attributes, ObjectStore as _, ObjectStoreExt as _, PutMultipartOptions, PutOptions,
     PutPayload, WriteMultipart,
 };
 use tokio::io::AsyncReadExt as _;
 
-use crate::store::{ObjectBody, ObjectKey, ObjectStore, StoreError};
+use crate::store::{ObjectBody, ObjectKey, ObjectStore, ResponseHeaders, StoreError};
 
 /// Objects up to this size go up in one PUT; larger ones in parts of this size (S3's minimum part
 /// is 5 MiB). At most [`PARALLEL_PARTS`] parts are in flight, so an upload holds about
@@ -308,9 +308,26 @@ impl ObjectStore for S3Store {
         }
     }
 
-    async fn presign_get(&self, key: &ObjectKey, expires_in: Duration) -> Result<Option<String>, StoreError> {
-        let url =
-            self.s3.signed_url(http::Method::GET, &self.path(key), expires_in).await.map_err(backend)?;
+    async fn presign_get(
+        &self,
+        key: &ObjectKey,
+        expires_in: Duration,
+        response: &ResponseHeaders,
+    ) -> Result<Option<String>, StoreError> {
+        let query: Vec<(&str, &str)> = [
+            ("response-content-type", response.content_type.as_deref()),
+            ("response-content-disposition", response.content_disposition.as_deref()),
+            ("response-cache-control", response.cache_control.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|v| (name, v)))
+        .collect();
+        let options = SignedUrlOptions::new().with_query(query);
+        let url = self
+            .s3
+            .signed_url_opts(http::Method::GET, &self.path(key), expires_in, &options)
+            .await
+            .map_err(backend)?;
         Ok(Some(url.to_string()))
     }
 

@@ -123,6 +123,16 @@ impl std::str::FromStr for ObjectKey {
     }
 }
 
+/// Headers a presigned download is answered with (S3's `response-*` overrides, covered by the
+/// signature), so a file fetched straight from the bucket carries the same type, name and
+/// caching as one served by the instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHeaders {
+    pub content_type: Option<String>,
+    pub content_disposition: Option<String>,
+    pub cache_control: Option<String>,
+}
+
 /// Chunks of an object as they arrive from the store.
 pub type ByteStream = BoxStream<'static, Result<Bytes, StoreError>>;
 
@@ -168,12 +178,14 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn put_file(&self, key: &ObjectKey, path: &Path, content_type: &str) -> Result<(), StoreError>;
     /// The object as a stream, or `None` when there is none.
     async fn get_stream(&self, key: &ObjectKey) -> Result<Option<ObjectBody>, StoreError>;
-    /// A URL that lets its holder GET the object for `expires_in`, when the store can make one (S3
-    /// presigned URLs); `None` otherwise (the disk store), and then the instance serves the bytes.
+    /// A URL that lets its holder GET the object for `expires_in`, answered with the `response`
+    /// headers, when the store can make one (S3 presigned URLs); `None` otherwise (the disk store),
+    /// and then the instance serves the bytes.
     async fn presign_get(
         &self,
         _key: &ObjectKey,
         _expires_in: Duration,
+        _response: &ResponseHeaders,
     ) -> Result<Option<String>, StoreError> {
         Ok(None)
     }

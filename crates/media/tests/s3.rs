@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use chorus_media::{ObjectKey, ObjectStore, S3Options, S3Store};
+use chorus_media::{ObjectKey, ObjectStore, ResponseHeaders, S3Options, S3Store};
 use uuid::Uuid;
 
 struct Server {
@@ -64,11 +64,24 @@ async fn a_presigned_url_serves_the_object_to_anyone_until_it_expires() {
     let store = store(&s, &s.secret);
     let key = ObjectKey::parse("org/media/original.jpg").expect("key");
     store.put(&key, b"jpeg bytes".to_vec(), "image/jpeg").await.expect("put");
-    let url = store.presign_get(&key, Duration::from_secs(300)).await.expect("presign").expect("S3 presigns");
+    let headers = ResponseHeaders {
+        content_type: Some("image/jpeg".into()),
+        content_disposition: Some("inline; filename=\"site.jpg\"".into()),
+        cache_control: Some("private, max-age=3600".into()),
+    };
+    let url = store
+        .presign_get(&key, Duration::from_secs(300), &headers)
+        .await
+        .expect("presign")
+        .expect("S3 presigns");
+    assert!(url.contains("response-content-disposition="), "the headers are part of the signed URL: {url}");
     assert!(url.contains("X-Amz-Signature="), "a SigV4 query signature: {url}");
     let client = reqwest::Client::new();
     let res = client.get(&url).send().await.expect("GET presigned");
     assert_eq!(res.status(), 200);
+    // A changed override no longer matches the signature.
+    let tampered = url.replace("inline", "attachment");
+    assert_eq!(client.get(&tampered).send().await.expect("GET tampered").status(), 403);
     assert_eq!(res.bytes().await.expect("body").as_ref(), b"jpeg bytes");
     // The signature covers the path: another key with the same query is refused.
     let forged = url.replace("original.jpg", "thumb.jpg");

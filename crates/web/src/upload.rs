@@ -86,17 +86,8 @@ pub fn serve(m: &Media, bytes: impl Into<Body>, mime: &str) -> Response {
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
-    // The name was made safe on upload; quotes and non-ASCII are dropped here for the header.
-    let ascii: String = m
-        .filename
-        .chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
-        .filter(|c| *c != '"' && *c != '\\')
-        .collect();
-    let disposition =
-        if m.class == "image" || m.class == "video" || m.class == "audio" { "inline" } else { "attachment" };
-    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{ascii}\"")) {
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(chorus_app::media::CACHE_CONTROL));
+    if let Ok(v) = HeaderValue::from_str(&chorus_app::media::content_disposition(m)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res

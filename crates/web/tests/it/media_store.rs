@@ -344,7 +344,13 @@ async fn with_presigning_a_permitted_download_redirects_to_a_short_lived_s3_url(
     assert_eq!(res.headers()["cache-control"], "private, no-store", "an expiring URL is never cached");
     let location = res.headers()["location"].to_str().expect("location").to_owned();
     assert!(location.contains("X-Amz-Expires=120") && location.contains("X-Amz-Signature="), "{location}");
-    let bytes = reqwest::get(&location).await.expect("GET presigned").bytes().await.expect("body");
+    let res = reqwest::get(&location).await.expect("GET presigned");
+    assert_eq!(res.status(), 200);
+    // The bucket answers with the same headers the instance would send (signed overrides).
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert_eq!(res.headers()["content-disposition"], "inline; filename=\"site.jpg\"");
+    assert_eq!(res.headers()["cache-control"], "private, max-age=3600");
+    let bytes = res.bytes().await.expect("body");
     assert_eq!(meta["bytes"].as_u64(), Some(bytes.len() as u64));
     assert_eq!(meta["sha256"].as_str(), Some(hex_sha(&bytes).as_str()), "the stored file itself");
 
