@@ -75,6 +75,12 @@ pub struct Config {
     pub email_notifications: bool,
     /// Size limits per kind of upload.
     pub media_limits: chorus_media::Limits,
+    /// Where uploads are received before they go to the object store (default: the system's
+    /// temporary folder; the binary uses `<data-dir>/tmp`).
+    pub spool_dir: std::path::PathBuf,
+    /// Downloads answer with a redirect to a presigned URL valid this long, when the object store
+    /// can make one (S3); `None`: the instance streams the bytes.
+    pub media_presign: Option<std::time::Duration>,
     /// How link previews are fetched (tests allow loopback).
     pub previews: chorus_networks::preview::PreviewPolicy,
     /// How feeds for the curation inbox are fetched (private targets refused by default).
@@ -105,6 +111,8 @@ impl Config {
             jobs: chorus_jobs::Config::default(),
             email_notifications: false,
             media_limits: chorus_media::Limits::default(),
+            spool_dir: std::env::temp_dir().join("chorus-uploads"),
+            media_presign: None,
             previews: chorus_networks::preview::PreviewPolicy::default(),
             feeds: chorus_networks::feeds::FeedPolicy::default(),
             secrets: secrets::Keyring::ephemeral(),
@@ -150,6 +158,7 @@ impl App {
     ) -> Self {
         let mut registry = Registry::default();
         mail::register(&mut registry, Arc::clone(&mailer));
+        media::register(&mut registry, Arc::clone(&media));
         announcements::register(
             &mut registry,
             announcements::MailParts {

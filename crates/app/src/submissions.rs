@@ -841,3 +841,38 @@ pub async fn promote(app: &App, caller: &Caller, idea: SubmissionId, coauthors: 
     tx.commit().await?;
     Ok(d)
 }
+
+/// Deletes a draft, by one of its authors: the submission with its revisions and comments, and
+/// the files no other submission uses (rows now, objects through the job queue). Anything past
+/// the draft stage has a history others rely on; withdraw or archive it instead.
+pub async fn delete_draft(app: &App, caller: &Caller, id: SubmissionId) -> Result<()> {
+    let org = caller.org_id();
+    let now = app.now();
+    let mut tx = app.store.tx().await?;
+    let (s, _, who) = load(&mut tx, caller, id).await?;
+    if !who.author {
+        return Err(Error::Forbidden(chorus_domain::Denied("only its authors can delete a draft")));
+    }
+    if s.status != Status::Draft {
+        return Err(Error::Conflict(format!(
+            "only a draft can be deleted; this one is {}",
+            s.status.as_str().replace('_', " ")
+        )));
+    }
+    let files = media::of_submission(&mut tx, org, id).await?;
+    submissions::delete(&mut tx, org, id).await?;
+    let files_deleted = crate::media::delete_unused(&mut tx, org, &files, now).await?;
+    audit::record(
+        &mut tx,
+        org,
+        caller,
+        now,
+        Entry::new("submission.deleted")
+            .target("submission", id)
+            .detail(serde_json::json!({"title": s.title, "files_deleted": files_deleted})),
+    )
+    .await?;
+    tx.commit().await?;
+    app.queue.wake();
+    Ok(())
+}

@@ -50,7 +50,8 @@ pub async fn run(database_url: Option<String>, args: DigestArgs) -> anyhow::Resu
         super::Tuning::default(),
         "https://chorus.bench.test".into(),
         super::Keys::CreateIfMissing,
-    )?;
+    )
+    .await?;
     println!("chorus bench digest on {}: {} people", bench.backend, args.people);
     let started = Instant::now();
     let org = chorus_app::orgs::create(&app, "Digest Co").await.map_err(super::cli_error)?.id;

@@ -76,6 +76,7 @@ impl Bench {
             data_dir: self.dir.clone(),
             database_url: Some(self.db.clone()),
             log_format: "text".into(),
+            media: super::media_store::MediaArgs::default(),
         }
     }
 }

@@ -6,11 +6,13 @@ mod bench;
 mod bench_analytics;
 mod bench_digest;
 mod bench_leaderboard;
+mod bench_media;
 mod bench_queue;
 mod bench_redirect;
 mod bench_scale;
 mod bench_survey;
 mod demo;
+mod media_store;
 
 use anyhow::Context as _;
 use chorus_app::{App, Config as AppConfig, me::Caller};
@@ -45,6 +47,8 @@ struct Storage {
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "CHORUS_LOG_FORMAT", default_value = "text", global = true)]
     log_format: String,
+    #[command(flatten)]
+    media: media_store::MediaArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -248,6 +252,11 @@ enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// The media store.
+    Media {
+        #[command(subcommand)]
+        command: media_store::MediaCommand,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -277,6 +286,8 @@ enum BenchKind {
     Leaderboard(bench_leaderboard::LeaderboardArgs),
     /// The weekly digest rendered and queued for a large organization, then one announcement fanned out.
     Digest(bench_digest::DigestArgs),
+    /// Upload throughput of a large video through the HTTP API: disk store, and S3 with --media-url s3://….
+    Media(bench_media::MediaBenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -412,7 +423,8 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 Tuning::new(&jobs, 100),
                 base_url,
                 Keys::CreateIfMissing,
-            )?;
+            )
+            .await?;
             let metrics = metrics.start(&app).await?;
             tracing::info!("Worker running jobs; stop with Ctrl-C or SIGTERM");
             let upkeep = maintenance(&app);
@@ -437,11 +449,21 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 bench_leaderboard::run(storage.database_url.clone(), args).await
             }
             Some(BenchKind::Digest(args)) => bench_digest::run(storage.database_url.clone(), args).await,
+            Some(BenchKind::Media(args)) => {
+                bench_media::run(storage.database_url.clone(), storage.media.clone(), args).await
+            }
         },
         Command::Secrets { command } => secrets(&storage, command).await,
         Command::Backup { out } => {
             if storage.database_url.is_some() {
                 return Err(backup::refuse_postgres());
+            }
+            // The archive holds the media folder; a bucket is copied with S3's own tools.
+            if storage.media.media_url.as_deref().is_some_and(|u| u.trim().starts_with("s3://")) {
+                anyhow::bail!(
+                    "media live in S3 (--media-url): chorus backup archives the database and a media \
+                     folder only; copy the bucket with your S3 tools (see docs/deploy.md)"
+                );
             }
             let written = backup::backup(&storage.data_dir, &out).await?;
             let rows: i64 = written.manifest.tables.values().sum();
@@ -471,6 +493,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Media { command } => media_store::run(&storage.data_dir, &storage.media, command).await,
         Command::Migrate => {
             open_store(&storage).await?;
             tracing::info!("Database is up to date");
@@ -536,7 +559,7 @@ async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
     };
     // Administrative commands seal nothing: they read the keyring if there is one, and never
     // create one (a server does that on first start).
-    build_app(storage, store, &mail, &content, Tuning::default(), base_url, Keys::ExistingOnly)
+    build_app(storage, store, &mail, &content, Tuning::default(), base_url, Keys::ExistingOnly).await
 }
 
 /// Whether building the app may create the keyring file.
@@ -601,8 +624,9 @@ fn maintenance(app: &App) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// The application with its mailer, media store (a folder in the data directory) and limits.
-fn build_app(
+/// The application with its mailer, media store (a folder in the data directory, or S3 with
+/// `--media-url s3://…`) and limits.
+async fn build_app(
     storage: &Storage,
     store: Store,
     mail: &MailArgs,
@@ -631,10 +655,10 @@ fn build_app(
     config.feeds.allow_hosts =
         content.feed_allow_hosts.iter().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
     config.secrets = keyring(storage, keys)?;
-    let media_dir = storage.data_dir.join("media");
-    let media = chorus_media::DiskStore::new(&media_dir)
-        .with_context(|| format!("create media folder {}", media_dir.display()))?;
-    Ok(App::new(store, Arc::new(SystemClock), mailer(mail)?, Arc::new(media), config))
+    config.spool_dir = storage.data_dir.join("tmp");
+    config.media_presign = storage.media.presign();
+    let media = media_store::open(&storage.data_dir, &storage.media).await?;
+    Ok(App::new(store, Arc::new(SystemClock), mailer(mail)?, media, config))
 }
 
 async fn secrets(storage: &Storage, command: SecretsCommand) -> anyhow::Result<()> {
@@ -708,7 +732,8 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
         Tuning::new(&args.jobs, args.click_flush_ms),
         base_url,
         Keys::CreateIfMissing,
-    )?;
+    )
+    .await?;
     if args.demo {
         demo::seed(&app).await?;
     }

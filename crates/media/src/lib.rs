@@ -7,14 +7,17 @@
 //!   GPS, ICC or text metadata survives, and given a thumbnail. Other kinds are kept byte for byte.
 //! * [`safe_filename`] turns an uploaded name into one fit for display and downloads.
 //! * [`ObjectStore`] is where the bytes go; [`DiskStore`] keeps them under the data directory and writes
-//!   atomically. The `testing` feature exposes [`testing::conformance`], the suite every store must pass.
+//!   atomically; [`S3Store`] keeps them in an S3 bucket. Large files go in with [`Spool`] (to a
+//!   temporary file, with bounded memory) and [`ObjectStore::put_file`]. The `testing` feature exposes [`testing::conformance`], the suite every store must pass.
 
 mod error;
 mod filename;
 mod gif;
 mod ingest;
 mod limits;
+mod s3;
 mod sniff;
+mod spool;
 mod store;
 
 #[cfg(feature = "testing")]
@@ -26,5 +29,10 @@ pub use ingest::{
     Ingested, JPEG_QUALITY, MAX_DECODED_BYTES, MAX_IMAGE_SIDE, THUMBNAIL_MAX_SIDE, Thumbnail, ingest,
 };
 pub use limits::Limits;
+pub use s3::{PART_SIZE, S3Options, S3Store};
 pub use sniff::{MediaClass, Sniffed, sniff};
-pub use store::{DiskStore, MAX_KEY_LEN, MediaVariant, ObjectKey, ObjectStore, StoreError};
+pub use spool::{HEAD_LEN, Spool, Spooled};
+pub use store::{
+    ByteStream, DiskStore, MAX_KEY_LEN, MediaVariant, ObjectBody, ObjectKey, ObjectStore, ResponseHeaders,
+    StoreError,
+};

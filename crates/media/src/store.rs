@@ -3,7 +3,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
 use uuid::Uuid;
 
 /// Longest accepted object key, in bytes.
@@ -120,6 +123,44 @@ impl std::str::FromStr for ObjectKey {
     }
 }
 
+/// Headers a presigned download is answered with (S3's `response-*` overrides, covered by the
+/// signature), so a file fetched straight from the bucket carries the same type, name and
+/// caching as one served by the instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHeaders {
+    pub content_type: Option<String>,
+    pub content_disposition: Option<String>,
+    pub cache_control: Option<String>,
+}
+
+/// Chunks of an object as they arrive from the store.
+pub type ByteStream = BoxStream<'static, Result<Bytes, StoreError>>;
+
+/// An object being read: its size and its content as a stream (memory stays bounded whatever the size).
+pub struct ObjectBody {
+    pub size: u64,
+    pub stream: ByteStream,
+}
+
+impl fmt::Debug for ObjectBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectBody").field("size", &self.size).finish_non_exhaustive()
+    }
+}
+
+impl ObjectBody {
+    /// Reads the whole stream (for small objects and tests).
+    pub async fn collect(self) -> Result<Vec<u8>, StoreError> {
+        use futures_util::TryStreamExt as _;
+        let mut out = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0).min(64 * 1024 * 1024));
+        let mut stream = self.stream;
+        while let Some(chunk) = stream.try_next().await? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+}
+
 /// Where media bytes live. Implementations must pass [`crate::testing::conformance`] (feature `testing`).
 #[async_trait::async_trait]
 pub trait ObjectStore: Send + Sync + 'static {
@@ -131,6 +172,25 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// Removes the object. Deleting a missing key is `Ok`.
     async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError>;
     async fn exists(&self, key: &ObjectKey) -> Result<bool, StoreError>;
+    /// Stores the content of the file at `path` under `key` with bounded memory, whatever its size
+    /// (large objects go up in parts). Same atomicity as [`ObjectStore::put`]. The store may move the
+    /// file instead of copying it: the caller removes `path` afterwards if it is still there.
+    async fn put_file(&self, key: &ObjectKey, path: &Path, content_type: &str) -> Result<(), StoreError>;
+    /// The object as a stream, or `None` when there is none.
+    async fn get_stream(&self, key: &ObjectKey) -> Result<Option<ObjectBody>, StoreError>;
+    /// A URL that lets its holder GET the object for `expires_in`, answered with the `response`
+    /// headers, when the store can make one (S3 presigned URLs); `None` otherwise (the disk store),
+    /// and then the instance serves the bytes.
+    async fn presign_get(
+        &self,
+        _key: &ObjectKey,
+        _expires_in: Duration,
+        _response: &ResponseHeaders,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    /// Where the objects are, for logs: `disk:/srv/chorus/media`, `s3://bucket/prefix`.
+    fn describe(&self) -> String;
 }
 
 /// Objects as files under a root directory (by default the data directory's media folder).
@@ -210,6 +270,33 @@ fn put_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Moves (or, across file systems, copies) `source` next to `path`, syncs it and renames it into place.
+fn put_from(path: &Path, source: &Path) -> io::Result<()> {
+    let parent = path.parent().ok_or_else(|| io::Error::other("object path has no parent"))?;
+    fs::create_dir_all(parent)?;
+    let temp = parent.join(format!("{TEMP_MARK}{}", Uuid::new_v4().simple()));
+    let staged = match fs::rename(source, &temp) {
+        Ok(()) => Ok(()),
+        // Another file system (a spool folder on tmpfs): copy instead.
+        Err(_) => fs::copy(source, &temp).map(|_| ()),
+    };
+    let done = staged
+        .and_then(|()| OpenOptions::new().write(true).open(&temp))
+        .and_then(|f| f.sync_all())
+        .and_then(|()| fs::rename(&temp, path));
+    if let Err(e) = done {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    if let Err(e) = File::open(parent).and_then(|dir| dir.sync_all()) {
+        tracing::warn!(dir = %parent.display(), error = %e, "could not fsync a media directory");
+    }
+    Ok(())
+}
+
+/// Chunk size when streaming a file out of the disk store.
+const READ_CHUNK: usize = 256 * 1024;
+
 fn delete_file(root: &Path, path: &Path) -> io::Result<()> {
     match fs::remove_file(path) {
         Ok(()) => {}
@@ -253,5 +340,38 @@ impl ObjectStore for DiskStore {
             Err(e) => Err(e),
         })
         .await
+    }
+
+    async fn put_file(&self, key: &ObjectKey, source: &Path, _content_type: &str) -> Result<(), StoreError> {
+        let source = source.to_path_buf();
+        self.blocking(key, move |_, path| put_from(path, &source)).await
+    }
+
+    async fn get_stream(&self, key: &ObjectKey) -> Result<Option<ObjectBody>, StoreError> {
+        use tokio::io::AsyncReadExt as _;
+        let path = self.path_of(key);
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(e) if is_absent(&e) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let meta = file.metadata().await?;
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        let stream = futures_util::stream::try_unfold(file, |mut file| async move {
+            let mut buf = vec![0u8; READ_CHUNK];
+            let n = file.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(None);
+            }
+            buf.truncate(n);
+            Ok(Some((Bytes::from(buf), file)))
+        });
+        Ok(Some(ObjectBody { size: meta.len(), stream: Box::pin(stream) }))
+    }
+
+    fn describe(&self) -> String {
+        format!("disk:{}", self.root.display())
     }
 }

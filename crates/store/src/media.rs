@@ -118,3 +118,17 @@ pub async fn attached_to(db: &mut impl Db, org: OrgId, id: MediaId) -> Result<Ve
     let rows: Vec<(Uuid,)> = run!(db, |c| sqlx::query_as(SQL).bind(org.0).bind(id.0).fetch_all(c).await)?;
     Ok(rows.into_iter().map(|(s,)| s.into()).collect())
 }
+
+/// Removes a file's row (its objects are the caller's business). Fails while a submission uses it.
+pub async fn delete(db: &mut impl Db, org: OrgId, id: MediaId) -> Result<bool> {
+    const SQL: &str = "delete from media where org_id = $1 and id = $2";
+    let n =
+        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// Takes a file off every submission it is attached to.
+pub async fn detach(db: &mut impl Db, org: OrgId, id: MediaId) -> Result<u64> {
+    const SQL: &str = "delete from submission_media where org_id = $1 and media_id = $2";
+    Ok(run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?)
+}

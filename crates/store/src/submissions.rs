@@ -914,6 +914,15 @@ pub async fn team_members(db: &mut impl Db, org: OrgId) -> Result<Vec<UserId>> {
     Ok(rows.into_iter().map(|(u,)| u.into()).collect())
 }
 
+/// Removes a submission; its tags, media links, revisions, comments, votes and transitions go
+/// with it (`on delete cascade`). The media rows themselves stay for the caller to handle.
+pub async fn delete(db: &mut impl Db, org: OrgId, id: SubmissionId) -> Result<bool> {
+    const SQL: &str = "delete from submissions where org_id = $1 and id = $2";
+    let n =
+        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

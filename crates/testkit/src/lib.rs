@@ -89,6 +89,10 @@ impl Drop for TestDb {
 struct Options {
     email: bool,
     mailer: Option<Arc<dyn Mailer>>,
+    /// Another media store than the disk store in `media_dir` (S3 tests).
+    media: Option<Arc<dyn chorus_media::ObjectStore>>,
+    /// Downloads redirect to presigned URLs valid this long (when the store can make them).
+    presign: Option<std::time::Duration>,
 }
 
 /// A running Chorus.
@@ -111,6 +115,7 @@ impl Drop for TestApp {
         // On SQLite the media folder lives in the database's folder, removed with it.
         if matches!(self._db, TestDb::Postgres(_)) {
             let _ = std::fs::remove_dir_all(&self.media_dir);
+            let _ = std::fs::remove_dir_all(&self.app.config.spool_dir);
         }
     }
 }
@@ -123,9 +128,24 @@ impl TestApp {
     /// A server that sends e-mail (as one with SMTP configured does): notification e-mail and
     /// digests go out, through `mailer` when given (a real SMTP server), else the recording one.
     pub async fn spawn_with_email(mailer: Option<Arc<dyn Mailer>>) -> Self {
-        Self::try_spawn_with(Options { email: true, mailer })
+        Self::try_spawn_with(Options { email: true, mailer, ..Options::default() })
             .await
             .unwrap_or_else(|e| panic!("could not start a test server: {e:#}"))
+    }
+
+    /// A server over another media store (S3), optionally serving downloads by presigned URLs.
+    pub async fn spawn_with_media(
+        media: Arc<dyn chorus_media::ObjectStore>,
+        presign: Option<std::time::Duration>,
+    ) -> Self {
+        Self::try_spawn_with(Options { media: Some(media), presign, ..Options::default() })
+            .await
+            .unwrap_or_else(|e| panic!("could not start a test server: {e:#}"))
+    }
+
+    /// Where uploads are received before they reach the store (tests check nothing stays there).
+    pub fn spool_dir(&self) -> PathBuf {
+        self.app.config.spool_dir.clone()
     }
 
     async fn try_spawn() -> anyhow::Result<Self> {
@@ -159,7 +179,15 @@ impl TestApp {
                 std::env::temp_dir().join(format!("chorus-media-{}", uuid::Uuid::new_v4().simple()))
             }
         };
-        let media = Arc::new(chorus_media::DiskStore::new(&media_dir)?);
+        config.spool_dir = media_dir.with_file_name(format!(
+            "{}-spool",
+            media_dir.file_name().and_then(|n| n.to_str()).unwrap_or("media")
+        ));
+        config.media_presign = options.presign;
+        let media: Arc<dyn chorus_media::ObjectStore> = match options.media {
+            Some(media) => media,
+            None => Arc::new(chorus_media::DiskStore::new(&media_dir)?),
+        };
         let sender: Arc<dyn Mailer> = options.mailer.unwrap_or_else(|| mailer.clone());
         let app = App::new(store, clock.clone(), sender, media, config);
         let router = chorus_web::router(app.clone(), chorus_web::WebConfig::default());

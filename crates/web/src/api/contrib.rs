@@ -280,9 +280,8 @@ pub async fn upload_media(
             "send the file as multipart/form-data in the field `file`",
         ))
     })?;
-    let (bytes, name) =
-        crate::upload::read_file_field(&mut multipart, s.app.config.media_limits.max()).await?;
-    let m = media::upload(&s.app, &me.caller, bytes, name.as_deref()).await?;
+    let (file, name) = crate::upload::spool_file_field(&s.app, &mut multipart).await?;
+    let m = media::upload_file(&s.app, &me.caller, file, name.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(MediaDto::from(m))))
 }
 
@@ -312,8 +311,8 @@ pub async fn media_content(
     ApiPath(id): ApiPath<MediaId>,
     ApiQuery(q): ApiQuery<ContentQuery>,
 ) -> Result<Response, ApiError> {
-    let (m, bytes, mime) = media::content(&s.app, &me.caller, id, q.thumbnail.unwrap_or(false)).await?;
-    Ok(crate::upload::serve(&m, bytes, &mime))
+    let content = media::content(&s.app, &me.caller, id, q.thumbnail.unwrap_or(false)).await?;
+    Ok(crate::upload::download(content))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -1128,4 +1127,32 @@ pub async fn read_notifications(
     let b: ReadBody = optional_json(&body)?;
     let marked = notify::mark_read(&s.app, &me.caller, b.id.map(NotificationId::from)).await?;
     Ok(Json(ReadResult { marked }))
+}
+
+/// Deletes a draft (its authors only): the submission, and the files no other submission uses,
+/// whose objects leave the media store shortly after (through the job queue).
+#[utoipa::path(delete, path = "/submissions/{id}", tag = "contribution", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem, content_type = PROBLEM),
+        (status = 404, body = Problem, content_type = PROBLEM), (status = 409, body = Problem, content_type = PROBLEM)))]
+pub async fn delete_submission(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<SubmissionId>,
+) -> Result<StatusCode, ApiError> {
+    submissions::delete_draft(&s.app, &me.caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes one of the caller's uploads (and its thumbnail). Refused while a submission past the
+/// draft stage uses it; the caller's drafts let go of it.
+#[utoipa::path(delete, path = "/media/{id}", tag = "contribution", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, body = Problem, content_type = PROBLEM),
+        (status = 404, body = Problem, content_type = PROBLEM), (status = 409, body = Problem, content_type = PROBLEM)))]
+pub async fn delete_media(
+    State(s): State<AppState>,
+    ApiUser(me): ApiUser,
+    ApiPath(id): ApiPath<MediaId>,
+) -> Result<StatusCode, ApiError> {
+    media::delete(&s.app, &me.caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -65,16 +65,16 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_departments, create_department))
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
-        // Uploads have their own, larger cap, enforced while reading (`upload::read_file_field`).
+        // Uploads have their own, larger cap, enforced while reading (`upload::spool_file_field`).
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(contrib::upload_media))
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
-        .routes(routes!(contrib::get_media))
+        .routes(routes!(contrib::get_media, contrib::delete_media))
         .routes(routes!(contrib::media_content))
         .routes(routes!(contrib::list_submissions, contrib::create_submission))
-        .routes(routes!(contrib::get_submission, contrib::update_submission))
+        .routes(routes!(contrib::get_submission, contrib::update_submission, contrib::delete_submission))
         .routes(routes!(contrib::submit_submission))
         .routes(routes!(contrib::decide_submission))
         .routes(routes!(contrib::submission_history))

@@ -161,20 +161,20 @@ struct FormFields {
     campaign_id: String,
     action: String,
     version: String,
-    file: Option<(Vec<u8>, Option<String>)>,
+    file: Option<(chorus_media::Spooled, Option<String>)>,
 }
 
-async fn read_form(mut m: Multipart, max: u64) -> Result<FormFields, Error> {
+async fn read_form(app: &chorus_app::App, mut m: Multipart) -> Result<FormFields, Error> {
     let bad = || Error::from(chorus_domain::Invalid::new("form", "the form could not be read; try again"));
     let mut f = FormFields::default();
     while let Some(mut field) = m.next_field().await.map_err(|_| bad())? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let filename = field.file_name().map(str::to_owned);
-            let bytes = crate::upload::read_capped(&mut field, max).await?;
+            let file = crate::upload::spool(app, &mut field).await?;
             // A file input left empty still sends a part with no name and no bytes.
-            if !bytes.is_empty() || filename.as_deref().is_some_and(|n| !n.is_empty()) {
-                f.file = Some((bytes, filename));
+            if file.len > 0 || filename.as_deref().is_some_and(|n| !n.is_empty()) {
+                f.file = Some((file, filename));
             }
             continue;
         }
@@ -209,9 +209,9 @@ fn campaign_of(raw: &str) -> Result<Option<CampaignId>, Error> {
 pub async fn submit(State(s): State<AppState>, user: PageUser, m: Multipart) -> Result<Response, PageError> {
     let caller = &user.me.caller;
     let result = async {
-        let f = read_form(m, s.app.config.media_limits.max()).await?;
+        let f = read_form(&s.app, m).await?;
         let media_ids = match f.file {
-            Some((bytes, name)) => vec![media::upload(&s.app, caller, bytes, name.as_deref()).await?.id],
+            Some((file, name)) => vec![media::upload_file(&s.app, caller, file, name.as_deref()).await?.id],
             None => vec![],
         };
         let input = Input {
@@ -554,7 +554,7 @@ pub async fn edit(
     m: Multipart,
 ) -> Result<Response, PageError> {
     let caller = &user.me.caller;
-    let f = match read_form(m, s.app.config.media_limits.max()).await {
+    let f = match read_form(&s.app, m).await {
         Ok(f) => f,
         Err(e) => return Err(e.into()),
     };
@@ -563,8 +563,8 @@ pub async fn edit(
         let current = submissions::get(&s.app, caller, id).await?;
         let version = f.version.trim().parse::<i64>().ok();
         let mut media_ids: Option<Vec<MediaId>> = None;
-        if let Some((bytes, name)) = f.file {
-            let uploaded = media::upload(&s.app, caller, bytes, name.as_deref()).await?;
+        if let Some((file, name)) = f.file {
+            let uploaded = media::upload_file(&s.app, caller, file, name.as_deref()).await?;
             let mut ids: Vec<MediaId> = current.media.iter().map(|m| m.id).collect();
             ids.push(uploaded.id);
             media_ids = Some(ids);
@@ -995,8 +995,8 @@ pub async fn media_file(
     PagePath(id): PagePath<MediaId>,
     Query(q): Query<MediaQuery>,
 ) -> Result<Response, PageError> {
-    let (m, bytes, mime) = media::content(&s.app, &user.me.caller, id, q.thumb.is_some()).await?;
-    Ok(crate::upload::serve(&m, bytes, &mime))
+    let content = media::content(&s.app, &user.me.caller, id, q.thumb.is_some()).await?;
+    Ok(crate::upload::download(content))
 }
 
 // ---------------------------------------------------------------- notifications
@@ -1291,4 +1291,16 @@ pub async fn settings(
     .map_err(chorus_app::Error::from)?;
     chorus_app::settings::update(&s.app, caller, current).await?;
     Ok(Redirect::to("/guidelines?notice=saved").into_response())
+}
+
+// ---------------------------------------------------------------- deleting a draft
+
+/// Deletes a draft of the caller's (and the files only it used).
+pub async fn delete_draft(
+    State(s): State<AppState>,
+    user: PageUser,
+    PagePath(id): PagePath<SubmissionId>,
+) -> Result<Response, PageError> {
+    submissions::delete_draft(&s.app, &user.me.caller, id).await?;
+    Ok(Redirect::to("/submissions?notice=draft_deleted").into_response())
 }

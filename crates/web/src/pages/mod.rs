@@ -73,6 +73,7 @@ pub fn routes() -> Router<AppState> {
             get(contrib::edit_form).post(contrib::edit).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/submissions/{id}/step", post(contrib::step))
+        .route("/submissions/{id}/delete", post(contrib::delete_draft))
         .route("/submissions/{id}/comments", post(contrib::comment))
         .route("/submissions/{id}/vote", post(contrib::vote))
         .route("/submissions/{id}/promote", post(contrib::promote))
@@ -274,6 +275,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "welcome" => "Welcome to Chorus!",
         "submitted" => "Thank you! It is on its way to review.",
         "draft_saved" => "Draft saved. Submit it when it is ready.",
+        "draft_deleted" => "Draft deleted, with the files only it used.",
         "saved_not_submitted" => "Saved as a draft, but not sent yet: see what is missing below.",
         "decided" => "Decisions recorded.",
         "scheduled" => "Scheduled.",

@@ -11,6 +11,7 @@ mod events;
 mod feeds;
 mod flows;
 mod isolation;
+mod media_store;
 mod mentoring;
 mod notify;
 mod notify_mail;
