@@ -437,7 +437,6 @@ pub const BOARD_SIZE: u32 = 20;
 const BOARD_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 type BoardKey = (OrgId, String, Option<DepartmentId>);
-type CachedBoard = (std::time::Instant, std::sync::Arc<Vec<Standing>>);
 
 /// A board as computed, and when.
 type CachedBoard = (std::time::Instant, std::sync::Arc<Vec<Standing>>);
