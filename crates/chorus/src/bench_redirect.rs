@@ -69,7 +69,7 @@ const ITEMS: usize = 10;
 pub(crate) const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 pub(crate) const REFERER: &str = "https://www.linkedin.com/";
 /// A request with no answer after this long counts as timed out (its click may still be written).
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The temp folder and the child server, cleaned up however the benchmark ends.
 struct Cleanup {
@@ -408,17 +408,17 @@ async fn redirect(State(location): State<HeaderValue>, Path(_code): Path<String>
 
 /// What one run of load got back.
 #[derive(Default)]
-struct Tally {
+pub(crate) struct Tally {
     /// Microseconds per answered request, sorted once the run is over.
-    latencies: Vec<u32>,
-    /// 302 responses.
-    found: u64,
+    pub(crate) latencies: Vec<u32>,
+    /// Responses with the expected status (302 for a tracked link).
+    pub(crate) found: u64,
     /// Any other status.
-    other: u64,
+    pub(crate) other: u64,
     /// Broken connections and malformed responses.
-    errors: u64,
-    timeouts: u64,
-    elapsed: Duration,
+    pub(crate) errors: u64,
+    pub(crate) timeouts: u64,
+    pub(crate) elapsed: Duration,
     /// p50 and p99 in ms, when the load generator reports them itself (wrk) instead of latencies.
     reported: Option<(f64, f64)>,
     /// Requests sent but not counted when the run ended (wrk's): their clicks may be recorded.
@@ -426,7 +426,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, other: Tally) {
+    pub(crate) fn add(&mut self, other: Tally) {
         self.latencies.extend(other.latencies);
         self.found += other.found;
         self.other += other.other;
@@ -434,21 +434,21 @@ impl Tally {
         self.timeouts += other.timeouts;
     }
 
-    fn answered(&mut self, status: u16, started: Instant) {
+    fn answered(&mut self, status: u16, started: Instant, expect: u16) {
         self.latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
-        if status == 302 {
+        if status == expect {
             self.found += 1;
         } else {
             self.other += 1;
         }
     }
 
-    fn rps(&self) -> f64 {
+    pub(crate) fn rps(&self) -> f64 {
         self.found as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
     /// p50 and p99 latency, in ms.
-    fn percentiles(&self) -> (f64, f64) {
+    pub(crate) fn percentiles(&self) -> (f64, f64) {
         self.reported
             .unwrap_or_else(|| (percentile(&self.latencies, 0.50), percentile(&self.latencies, 0.99)))
     }
@@ -515,7 +515,7 @@ impl Load {
         match self {
             Load::Raw { addr, requests, concurrency } => {
                 for first in 0..*concurrency {
-                    tasks.spawn(raw_client(*addr, Arc::clone(requests), first, deadline));
+                    tasks.spawn(raw_client(*addr, Arc::clone(requests), first, deadline, 302));
                 }
             }
             Load::Reqwest { client, urls, concurrency } => {
@@ -624,7 +624,7 @@ async fn reqwest_client(
             Ok(res) => {
                 let status = res.status().as_u16();
                 match res.bytes().await {
-                    Ok(_) => tally.answered(status, started),
+                    Ok(_) => tally.answered(status, started, 302),
                     Err(_) => tally.errors += 1,
                 }
             }
@@ -636,8 +636,15 @@ async fn reqwest_client(
 }
 
 /// One client on one HTTP/1.1 connection: a request, its whole response, the next request.
-/// It reconnects only when the server closes or a response is broken.
-async fn raw_client(addr: SocketAddr, requests: Arc<Vec<Vec<u8>>>, first: usize, deadline: Instant) -> Tally {
+/// It reconnects only when the server closes or a response is broken. Answers with status
+/// `expect` count as found.
+pub(crate) async fn raw_client(
+    addr: SocketAddr,
+    requests: Arc<Vec<Vec<u8>>>,
+    first: usize,
+    deadline: Instant,
+    expect: u16,
+) -> Tally {
     let mut tally = Tally::default();
     let mut conn: Option<TcpStream> = None;
     let mut buf = Vec::with_capacity(8192);
@@ -659,7 +666,7 @@ async fn raw_client(addr: SocketAddr, requests: Arc<Vec<Vec<u8>>>, first: usize,
         let started = Instant::now();
         match tokio::time::timeout(TIMEOUT, exchange(stream, request, &mut buf)).await {
             Ok(Ok((status, keep_alive))) => {
-                tally.answered(status, started);
+                tally.answered(status, started, expect);
                 if !keep_alive {
                     conn = None;
                 }
@@ -683,11 +690,7 @@ fn broken(why: &'static str) -> std::io::Error {
 
 /// Sends one request and reads its response (head and `Content-Length` body). Returns the status
 /// and whether the connection stays open.
-pub(crate) async fn exchange(
-    stream: &mut TcpStream,
-    request: &[u8],
-    buf: &mut Vec<u8>,
-) -> std::io::Result<(u16, bool)> {
+async fn exchange(stream: &mut TcpStream, request: &[u8], buf: &mut Vec<u8>) -> std::io::Result<(u16, bool)> {
     stream.write_all(request).await?;
     buf.clear();
     let mut searched = 0;

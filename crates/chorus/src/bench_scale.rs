@@ -7,9 +7,9 @@
 //! Afterwards every instance is stopped gracefully and every click must be in the database.
 //! A benchmark, not a test: results go in docs/benchmarks.md.
 
-use crate::bench::{chorus_cli, fresh_database, percentile, sign_in, start_server};
+use crate::bench::{chorus_cli, fresh_database, sign_in, start_server};
 use crate::bench_redirect::{
-    REFERER, TIMEOUT, USER_AGENT, count_clicks, exchange, median, tracked_links, wait_for_exit,
+    REFERER, Tally, USER_AGENT, count_clicks, median, raw_client, tracked_links, wait_for_exit,
 };
 use anyhow::Context as _;
 use std::{
@@ -18,7 +18,6 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
-use tokio::net::TcpStream;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct InstancesArgs {
@@ -135,14 +134,14 @@ pub async fn run(database_url: Option<String>, args: InstancesArgs) -> anyhow::R
             for _ in 0..args.rounds {
                 let tally = load(&addrs[..n], scenario, concurrency, Duration::from_secs(args.seconds)).await;
                 if scenario.expect == 302 {
-                    redirected += tally.ok;
+                    redirected += tally.found;
                 }
                 runs.push(tally);
             }
             let mut rps: Vec<f64> = runs.iter().map(Tally::rps).collect();
-            let mut p50: Vec<f64> = runs.iter().map(|t| percentile(&t.latencies, 0.50)).collect();
-            let mut p99: Vec<f64> = runs.iter().map(|t| percentile(&t.latencies, 0.99)).collect();
-            let errors: u64 = runs.iter().map(|t| t.errors).sum();
+            let mut p50: Vec<f64> = runs.iter().map(|t| t.percentiles().0).collect();
+            let mut p99: Vec<f64> = runs.iter().map(|t| t.percentiles().1).collect();
+            let errors: u64 = runs.iter().map(|t| t.other + t.errors + t.timeouts).sum();
             println!(
                 "{:<24} {n:>9} {:>10.0} {:>9.2} {:>9.2} {errors:>8}",
                 scenario.name,
@@ -169,78 +168,20 @@ pub async fn run(database_url: Option<String>, args: InstancesArgs) -> anyhow::R
     Ok(())
 }
 
-#[derive(Default)]
-struct Tally {
-    latencies: Vec<u32>,
-    ok: u64,
-    errors: u64,
-    elapsed: Duration,
-}
-
-impl Tally {
-    fn rps(&self) -> f64 {
-        self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
-    }
-}
-
 /// `concurrency` keep-alive connections, connection `i` to instance `i % addrs.len()`, each going
-/// round the scenario's requests until the time is up; other answers count as errors.
+/// round the scenario's requests until the time is up.
 async fn load(addrs: &[SocketAddr], scenario: &Scenario, concurrency: usize, run: Duration) -> Tally {
     let started = Instant::now();
     let deadline = started + run;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..concurrency {
-        let (addr, requests, expect) =
-            (addrs[i % addrs.len()], Arc::clone(&scenario.requests), scenario.expect);
-        tasks.spawn(async move {
-            let mut tally = Tally::default();
-            let mut conn: Option<TcpStream> = None;
-            let mut buf = Vec::with_capacity(64 * 1024);
-            let mut next = i;
-            while Instant::now() < deadline {
-                if conn.is_none() {
-                    match TcpStream::connect(addr).await.and_then(|s| s.set_nodelay(true).map(|()| s)) {
-                        Ok(s) => conn = Some(s),
-                        Err(_) => {
-                            tally.errors += 1;
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                            continue;
-                        }
-                    }
-                }
-                let Some(stream) = conn.as_mut() else { continue };
-                let request = &requests[next % requests.len()];
-                next += 1;
-                let at = Instant::now();
-                match tokio::time::timeout(TIMEOUT, exchange(stream, request, &mut buf)).await {
-                    Ok(Ok((status, keep_alive))) => {
-                        tally.latencies.push(u32::try_from(at.elapsed().as_micros()).unwrap_or(u32::MAX));
-                        if status == expect {
-                            tally.ok += 1;
-                        } else {
-                            tally.errors += 1;
-                        }
-                        if !keep_alive {
-                            conn = None;
-                        }
-                    }
-                    _ => {
-                        tally.errors += 1;
-                        conn = None;
-                    }
-                }
-            }
-            tally
-        });
+        let requests = Arc::clone(&scenario.requests);
+        tasks.spawn(raw_client(addrs[i % addrs.len()], requests, i, deadline, scenario.expect));
     }
     let mut all = Tally::default();
     while let Some(done) = tasks.join_next().await {
         match done {
-            Ok(t) => {
-                all.latencies.extend(t.latencies);
-                all.ok += t.ok;
-                all.errors += t.errors;
-            }
+            Ok(t) => all.add(t),
             Err(_) => all.errors += 1,
         }
     }
