@@ -4,32 +4,15 @@
 //! Damaged archives are refused with nothing left behind. These run the real binary on the
 //! embedded SQLite (what backup is for), whatever CHORUS_TEST_DATABASE_URL says.
 
+mod support;
+
 use sha2::{Digest, Sha256};
 use std::{
     collections::BTreeMap,
-    path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
-    time::{Duration, Instant},
+    path::Path,
+    process::{Command, Output},
 };
-
-const BIN: &str = env!("CARGO_BIN_EXE_chorus");
-
-/// A temporary folder, removed when the test ends however it ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("chorus-{name}-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::{BIN, Server, TempDir};
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN)
@@ -53,60 +36,11 @@ fn fails(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(data: &Path, extra: &[&str]) -> Self {
-        chorus_networks::preview::install_crypto_provider();
-        let port =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-        let bind = format!("127.0.0.1:{port}");
-        let child = Command::new(BIN)
-            .args(["serve", "--no-worker", "--bind", &bind, "--data-dir"])
-            .arg(data)
-            .args(extra)
-            .env_remove("DATABASE_URL")
-            .env("CHORUS_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn chorus serve");
-        let base = format!("http://{bind}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(res) = reqwest::get(format!("{base}/readyz")).await
-                && res.status() == 200
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "chorus serve did not become ready");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Server { child, base }
-    }
-
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(code) = self.child.try_wait().expect("wait") {
-                assert!(code.success(), "chorus serve exited with {code}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "chorus serve did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
+/// `chorus serve --no-worker` on a data folder's embedded database.
+async fn serve(data: &Path, extra: &[&str]) -> Server {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--no-worker", "--data-dir"]).arg(data).args(extra).env_remove("DATABASE_URL");
+    Server::spawn(cmd).await
 }
 
 /// Every table's row count, read straight from a data folder's database.
@@ -163,7 +97,7 @@ fn path(p: &Path) -> &str {
 async fn a_backup_of_a_running_server_restores_the_same_organization() {
     let tmp = TempDir::new("backup");
     let source = tmp.0.join("source");
-    let server = Server::start(&source, &["--demo"]).await;
+    let server = serve(&source, &["--demo"]).await;
     // A token made before the backup must work on the restored copy.
     let token = ok(&[
         "token",
@@ -221,7 +155,7 @@ async fn a_backup_of_a_running_server_restores_the_same_organization() {
     assert_eq!(table_counts(&empty_dir).await, before, "an existing empty folder is fine too");
 
     // A server on the restored folder serves the same organization to the same token.
-    let again = Server::start(&restored, &[]).await;
+    let again = serve(&restored, &[]).await;
     let res = api.get(format!("{}/api/v1/me", again.base)).bearer_auth(&token).send().await.expect("GET");
     assert_eq!(res.status(), 200);
     let me_again: serde_json::Value = res.json().await.expect("JSON");

@@ -6,13 +6,15 @@
 //! starts s3s-fs and sets them); acceptance 2 also needs CHORUS_TEST_DATABASE_URL (PostgreSQL).
 //! Without them the tests print a notice and pass.
 
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chorus_media::{ObjectKey, ObjectStore, S3Options, S3Store};
 use chorus_testkit::TestDb;
 
-const BIN: &str = env!("CARGO_BIN_EXE_chorus");
+use support::{BIN, Server};
 
 struct S3 {
     endpoint: String,
@@ -77,10 +79,6 @@ fn run_ok(mut c: Command) -> (String, String) {
     (stdout, stderr)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
 struct Proc(Child);
 
 impl Drop for Proc {
@@ -97,30 +95,14 @@ impl Drop for Proc {
     }
 }
 
-async fn serve(s3: &S3, db: &str, data: &std::path::Path, media_url: &str) -> (Proc, String) {
-    let bind = format!("127.0.0.1:{}", free_port());
-    let child = s3
-        .command(&s3.secret)
-        .args(["serve", "--no-worker", "--bind", &bind, "--database-url", db, "--media-url", media_url])
+async fn serve(s3: &S3, db: &str, data: &std::path::Path, media_url: &str) -> (Server, String) {
+    let mut cmd = s3.command(&s3.secret);
+    cmd.args(["serve", "--no-worker", "--database-url", db, "--media-url", media_url])
         .arg("--data-dir")
-        .arg(data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn chorus serve");
-    let proc = Proc(child);
-    let base = format!("http://{bind}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(res) = reqwest::get(format!("{base}/readyz")).await
-            && res.status() == 200
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "chorus serve did not become ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (proc, base)
+        .arg(data);
+    let server = Server::spawn(cmd).await;
+    let base = server.base.clone();
+    (server, base)
 }
 
 fn png() -> Vec<u8> {

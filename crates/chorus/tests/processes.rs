@@ -1,13 +1,14 @@
 //! The real `chorus` binary, as operators run it: CLI commands, and two `serve` processes on
 //! one database sharing sessions (SQLite by default; PostgreSQL when CHORUS_TEST_DATABASE_URL is set).
 
+mod support;
+
 use chorus_testkit::{TestDb, csrf_of};
 use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
-
-const BIN: &str = env!("CARGO_BIN_EXE_chorus");
+use support::{BIN, Server, TempDir};
 
 fn chorus(db: &str, args: &[impl AsRef<std::ffi::OsStr> + std::fmt::Debug]) -> (String, String) {
     let out = Command::new(BIN)
@@ -22,82 +23,13 @@ fn chorus(db: &str, args: &[impl AsRef<std::ffi::OsStr> + std::fmt::Debug]) -> (
     (stdout, stderr)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(db: &str) -> Self {
-        Self::start_in(db, None).await
-    }
-
-    async fn start_in(db: &str, data_dir: Option<&str>) -> Self {
-        Self::start_with(db, data_dir, &[]).await
-    }
-
-    async fn start_with(db: &str, data_dir: Option<&str>, extra: &[&str]) -> Self {
-        // reqwest is built without a default TLS provider; the binary installs ring, so do we.
-        chorus_networks::preview::install_crypto_provider();
-        let port = free_port();
-        let bind = format!("127.0.0.1:{port}");
-        let child = Command::new(BIN)
-            .args(["serve", "--bind", &bind, "--database-url", db])
-            .args(data_dir.map(|d| vec!["--data-dir", d]).unwrap_or_default())
-            .args(extra)
-            .env("CHORUS_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn chorus serve");
-        let base = format!("http://{bind}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(res) = reqwest::get(format!("{base}/readyz")).await
-                && res.status() == 200
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "chorus serve did not become ready");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Server { child, base }
-    }
-
-    /// SIGTERM, and the process must exit cleanly.
-    fn stop(mut self) {
-        let status =
-            Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(code) = self.child.try_wait().expect("wait") {
-                assert!(code.success(), "chorus serve exited with {code}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "chorus serve did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// SIGKILL, as a crash: no shutdown code runs. Returns the instant just before the signal was
-    /// sent (the process was certainly alive until then).
-    fn crash(mut self) -> Instant {
-        let at = Instant::now();
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("wait");
-        at
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
+/// `chorus serve` on `db` (plus a data folder and `extra` flags).
+async fn serve(db: &str, data_dir: Option<&str>, extra: &[&str]) -> Server {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--database-url", db])
+        .args(data_dir.map(|d| vec!["--data-dir", d]).unwrap_or_default())
+        .args(extra);
+    Server::spawn(cmd).await
 }
 
 #[tokio::test]
@@ -134,7 +66,7 @@ async fn cli_commands_create_an_organization_people_and_tokens() {
     assert_eq!(token.lines().count(), 1, "only the token on stdout");
     assert!(token.starts_with("chorus_pat_"));
 
-    let server = Server::start(&url).await;
+    let server = serve(&url, None, &[]).await;
     let me: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/api/v1/me", server.base))
         .bearer_auth(token.trim())
@@ -183,8 +115,8 @@ async fn a_session_created_on_one_instance_is_valid_on_another() {
     );
     let path = stderr.split("http://127.0.0.1:8080").nth(1).expect("link").trim().to_owned();
 
-    let a = Server::start(&url).await;
-    let b = Server::start(&url).await;
+    let a = serve(&url, None, &[]).await;
+    let b = serve(&url, None, &[]).await;
     // Accept the invitation (choose a password) on A; that signs Ada in on A.
     let session = accept_invitation(&a.base, &path, "Ada").await;
     let browser = reqwest::Client::new();
@@ -233,7 +165,7 @@ async fn rotating_the_secret_key_reseals_credentials_that_still_open() {
     let (token, _) =
         chorus(&url, &with_data(&["token", "create", "--org", "keys-co", "--email", "sam@keys.test"]));
 
-    let server = Server::start_in(&url, Some(data)).await;
+    let server = serve(&url, Some(data), &[]).await;
     let created: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/api/v1/channels", server.base))
         .bearer_auth(token.trim())
@@ -330,7 +262,7 @@ async fn a_worker_killed_mid_publish_leaves_exactly_one_post_on_each_network() {
     std::fs::create_dir_all(&dir).expect("dir");
     let data = dir.to_str().expect("utf-8 path");
     let (sam, eve) = org_with_sam_and_eve(&url, data, "Crash Co", "crash");
-    let server = Server::start_with(&url, Some(data), &["--no-worker"]).await;
+    let server = serve(&url, Some(data), &["--no-worker"]).await;
     let api = reqwest::Client::new();
     let call = |token: &str, path: &str, body: serde_json::Value| {
         api.post(format!("{}{path}", server.base)).bearer_auth(token.to_owned()).json(&body).send()
@@ -462,15 +394,6 @@ async fn a_worker_killed_mid_publish_leaves_exactly_one_post_on_each_network() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A temporary folder, removed when the test ends however it ends.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A running `chorus serve` on a fresh database with an organization "Click Co" (slug
 /// `click-co`) where Eve has shared an approved item on Bluesky: the tracked link to click.
 struct TrackedLink {
@@ -486,12 +409,10 @@ impl TrackedLink {
     async fn start(serve_args: &[&str]) -> Self {
         use serde_json::json;
         let (db, url) = TestDb::fresh().await.expect("database");
-        let dir =
-            TempDir(std::env::temp_dir().join(format!("chorus-clicks-{}", uuid::Uuid::new_v4().simple())));
-        std::fs::create_dir_all(&dir.0).expect("dir");
+        let dir = TempDir::new("clicks");
         let data = dir.0.to_str().expect("utf-8 path");
         let (sam, eve) = org_with_sam_and_eve(&url, data, "Click Co", "click");
-        let server = Server::start_with(&url, Some(data), serve_args).await;
+        let server = serve(&url, Some(data), serve_args).await;
         let api = reqwest::Client::new();
         let post = |token: &str, path: &str, body: serde_json::Value| {
             let req = api.post(format!("{}{path}", server.base)).bearer_auth(token.to_owned()).json(&body);
@@ -692,8 +613,7 @@ async fn three_instances_and_two_workers_on_one_postgresql_act_as_one() {
         eprintln!("skipped: scale-out runs on PostgreSQL (set CHORUS_TEST_DATABASE_URL)");
         return;
     }
-    let dir = TempDir(std::env::temp_dir().join(format!("chorus-scale-{}", uuid::Uuid::new_v4().simple())));
-    std::fs::create_dir_all(&dir.0).expect("dir");
+    let dir = TempDir::new("scale");
     // One data folder for all processes: it holds the secret key that seals channel credentials,
     // which every instance and worker must share (or take from CHORUS_SECRET_KEYS).
     let data = dir.0.to_str().expect("utf-8 path");
@@ -718,7 +638,7 @@ async fn three_instances_and_two_workers_on_one_postgresql_act_as_one() {
     let invite = invite.split("http://127.0.0.1:8080").nth(1).expect("invitation link").trim().to_owned();
     let mut servers = Vec::new();
     for _ in 0..3 {
-        servers.push(Server::start_with(&url, Some(data), &["--no-worker"]).await);
+        servers.push(serve(&url, Some(data), &["--no-worker"]).await);
     }
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let mut workers = [worker(&url, data), worker(&url, data)];
