@@ -60,7 +60,11 @@ impl App {
     pub async fn follow_changes(&self) {
         let mut signals = loop {
             match self.store.changes().await {
-                Ok(Some(signals)) => break signals,
+                Ok(Some(signals)) => {
+                    // Requests may have filled the caches before this subscription existed.
+                    self.forget(None);
+                    break signals;
+                }
                 Ok(None) => return,
                 Err(e) => {
                     tracing::warn!(error = %e, "Cannot listen for other instances' changes; retrying");

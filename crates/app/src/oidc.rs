@@ -185,7 +185,7 @@ pub struct ProviderView {
 }
 
 /// What administrators set. A blank secret keeps the stored one.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Clone, Default, serde::Deserialize)]
 pub struct ProviderInput {
     pub issuer: String,
     pub client_id: String,
@@ -199,6 +199,18 @@ pub struct ProviderInput {
     pub trust_unverified_email: bool,
     #[serde(default)]
     pub sso_only: bool,
+}
+
+/// Never prints the client secret (a log line must not carry it).
+impl std::fmt::Debug for ProviderInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderInput")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field("sso_only", &self.sso_only)
+            .finish_non_exhaustive()
+    }
 }
 
 async fn view(app: &App, db: &mut impl Db, p: store::Provider) -> Result<ProviderView> {
@@ -675,6 +687,15 @@ async fn account_for(
     if let Some(user) = users::get_by_email(&mut tx, org, email.as_str()).await? {
         if user.status == UserStatus::Deactivated {
             return Err(refused(403, DEACTIVATED));
+        }
+        // An owner's account is never taken over by an e-mail claim: whoever configures the
+        // provider (an admin may) would otherwise control who signs in as the owner. Owners keep
+        // their password, even in SSO-only mode.
+        if user.role == Role::Owner {
+            return Err(refused(
+                403,
+                "This e-mail address belongs to an owner of the organization; owners sign in with their password.",
+            ));
         }
         if store::has_identity(&mut tx, org, user.id, &id.issuer).await? {
             return Err(refused(

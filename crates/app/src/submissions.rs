@@ -860,7 +860,9 @@ pub async fn delete_draft(app: &App, caller: &Caller, id: SubmissionId) -> Resul
         )));
     }
     let files = media::of_submission(&mut tx, org, id).await?;
-    submissions::delete(&mut tx, org, id).await?;
+    if !submissions::delete_draft(&mut tx, org, id, s.version).await? {
+        return Err(Error::Conflict("this draft changed meanwhile (submitted or edited); reload it".into()));
+    }
     let files_deleted = crate::media::delete_unused(&mut tx, org, &files, now).await?;
     audit::record(
         &mut tx,

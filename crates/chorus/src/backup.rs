@@ -137,7 +137,8 @@ pub async fn backup(data_dir: &Path, out: &Path) -> anyhow::Result<Written> {
             media,
         };
         let partial = staging.path.join("archive.partial");
-        let file = File::create(&partial).with_context(|| format!("create {}", partial.display()))?;
+        // Owner-only from the first byte: the archive holds the database and the secret keys.
+        let file = private_file(&partial).with_context(|| format!("create {}", partial.display()))?;
         let writer: Box<dyn Write> = match compression {
             Compression::None => Box::new(BufWriter::new(file)),
             Compression::Gzip => {
@@ -259,7 +260,7 @@ struct Staging {
 impl Staging {
     fn new(parent: &Path, prefix: &str) -> anyhow::Result<Self> {
         let path = parent.join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir(&path).with_context(|| format!("create {}", path.display()))?;
+        private_dir(&path).with_context(|| format!("create {}", path.display()))?;
         Ok(Self { path, keep: false })
     }
 }
@@ -364,7 +365,7 @@ fn unpack(from: &Path, root: &Path) -> anyhow::Result<Manifest> {
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut out = File::create(&target).with_context(|| format!("write {}", target.display()))?;
+        let mut out = private_file(&target).with_context(|| format!("write {}", target.display()))?;
         std::io::copy(&mut entry, &mut out).context("the archive is damaged or truncated")?;
         out.sync_all()?;
         seen.push(name);
@@ -413,6 +414,30 @@ fn safe_name(path: &Path) -> anyhow::Result<String> {
     }
     ensure!(!parts.is_empty(), "an empty entry name");
     Ok(parts.join("/"))
+}
+
+/// A new file only its owner can read (the database and the keys are secrets at rest).
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
+}
+
+#[cfg(not(unix))]
+fn private_file(path: &Path) -> std::io::Result<File> {
+    File::create(path)
+}
+
+/// A new folder only its owner can enter (staging holds a snapshot of the database).
+#[cfg(unix)]
+fn private_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    std::fs::DirBuilder::new().mode(0o700).create(path)
+}
+
+#[cfg(not(unix))]
+fn private_dir(path: &Path) -> std::io::Result<()> {
+    std::fs::create_dir(path)
 }
 
 #[cfg(test)]

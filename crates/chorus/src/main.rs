@@ -744,6 +744,7 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         trust_forwarded_for: args.trust_forwarded_for,
         trusted_proxies: args.trusted_proxies.clone(),
+        metrics: args.metrics.metrics_bind.is_some(),
     };
     let router = chorus_web::router(app.clone(), web);
     let metrics = args.metrics.start(&app).await?;

@@ -37,7 +37,12 @@ impl Store {
     pub async fn changes(&self) -> Result<Option<Changes>> {
         match &self.pool {
             Pool::Postgres(p) => {
-                let mut listener = sqlx::postgres::PgListener::connect_with(p).await?;
+                // A pool of its own: the listener keeps its connection for the life of the
+                // process, which would otherwise be one fewer for requests.
+                let own = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_lazy_with((*p.connect_options()).clone());
+                let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
                 listener.listen(CHANNEL).await?;
                 Ok(Some(Changes(listener)))
             }

@@ -914,12 +914,20 @@ pub async fn team_members(db: &mut impl Db, org: OrgId) -> Result<Vec<UserId>> {
     Ok(rows.into_iter().map(|(u,)| u.into()).collect())
 }
 
-/// Removes a submission; its tags, media links, revisions, comments, votes and transitions go
-/// with it (`on delete cascade`). The media rows themselves stay for the caller to handle.
-pub async fn delete(db: &mut impl Db, org: OrgId, id: SubmissionId) -> Result<bool> {
-    const SQL: &str = "delete from submissions where org_id = $1 and id = $2";
-    let n =
-        run!(db, |c| sqlx::query(SQL).bind(org.0).bind(id.0).execute(c).await.map(|r| r.rows_affected()))?;
+/// Removes a draft, only while it is still the draft at `version` (a co-author may have submitted
+/// it meanwhile: nothing is then deleted, and `false` says so). Its tags, media links, revisions,
+/// comments, votes and transitions go with it (`on delete cascade`); the media rows themselves stay
+/// for the caller to handle.
+pub async fn delete_draft(db: &mut impl Db, org: OrgId, id: SubmissionId, version: i64) -> Result<bool> {
+    const SQL: &str =
+        "delete from submissions where org_id = $1 and id = $2 and status = 'draft' and version = $3";
+    let n = run!(db, |c| sqlx::query(SQL)
+        .bind(org.0)
+        .bind(id.0)
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }
 

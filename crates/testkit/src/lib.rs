@@ -190,7 +190,11 @@ impl TestApp {
         };
         let sender: Arc<dyn Mailer> = options.mailer.unwrap_or_else(|| mailer.clone());
         let app = App::new(store, clock.clone(), sender, media, config);
-        let router = chorus_web::router(app.clone(), chorus_web::WebConfig::default());
+        let router = chorus_web::router(
+            app.clone(),
+            // Counting on, as with --metrics-bind: the metrics tests read what requests recorded.
+            chorus_web::WebConfig { metrics: true, ..chorus_web::WebConfig::default() },
+        );
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
         });

@@ -41,7 +41,8 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 static SEEN_KINDS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
 /// Installs the process-wide recorder once and returns its handle. Before this is called every
-/// `metrics::` call is a no-op, so a server without `--metrics-bind` pays nothing.
+/// `metrics::` call is a no-op; a server without `--metrics-bind` also leaves the request-counting
+/// layers out of its router (`WebConfig::metrics`).
 pub fn install() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {

@@ -26,8 +26,14 @@ fn signed_in(state: &AppState, s: &SignedIn, to: &str) -> Response {
 }
 
 /// Only local paths, so `next` cannot send people to another site.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
+/// Where to go after signing in: a path on this site, or home. Backslashes, spaces and control
+/// characters are refused anywhere, since browsers drop tabs and newlines from a URL and read `\`
+/// as `/` (`/\t/evil.example` would become `//evil.example`, another site).
+pub(super) fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    if local { next } else { "/" }
 }
 
 #[derive(serde::Deserialize)]
@@ -299,6 +305,29 @@ pub async fn invite_accept(
                 errors,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed_after_sign_in() {
+        for ok in ["/", "/review?tab=mine", "/s/abc"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "/a b",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
     }
 }

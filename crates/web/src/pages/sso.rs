@@ -194,10 +194,7 @@ pub struct LoginQuery {
 
 /// Only local paths, so `next` cannot send people to another site.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+    super::auth::safe_next(next.unwrap_or("/")).to_owned()
 }
 
 /// `GET /login/sso`: asks for the organization's short name.

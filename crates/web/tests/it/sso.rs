@@ -162,6 +162,15 @@ async fn an_existing_account_with_the_same_verified_email_is_linked_once() {
     assert!(page.contains("already linked to another identity"), "{page}");
     assert_eq!(w.t.count_rows("sessions").await, sessions, "no session");
     assert!(!signed_in(&w.t, &other).await);
+
+    // An owner's account is never taken by an e-mail claim (whoever sets the provider up could
+    // otherwise sign in as the owner).
+    w.op.sign_in_as(Account::new("sub-owner", "owner@acme.test", "Owner?"));
+    let third = w.t.browser();
+    let (_, res) = sso(&w.t, &third, &w.slug).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.expect("html").contains("owners sign in with their password"));
+    assert!(!signed_in(&w.t, &third).await);
 }
 
 #[tokio::test]
