@@ -29,11 +29,11 @@ use crate::{
 };
 use anyhow::Context as _;
 use chorus_domain::{
-    Action, Actor, DepartmentId, DepartmentName, Email, Invalid, OrgId, PersonName, Role, Title, UserId,
-    UserStatus, authorize,
+    Action, Actor, DepartmentName, Email, Invalid, OrgId, PersonName, Role, Title, UserId, UserStatus,
+    authorize,
     sso::{self, ClaimName, Issuer},
 };
-use chorus_store::{Db, admin, departments, oidc as store, users};
+use chorus_store::{Db, admin, oidc as store, users};
 use openidconnect::{
     AccessToken, AdditionalClaims, AsyncHttpClient, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
     HttpRequest, HttpResponse, IdToken, IssuerUrl, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge,
@@ -469,6 +469,10 @@ impl From<Error> for Refused {
 
 impl From<chorus_store::Error> for Refused {
     fn from(e: chorus_store::Error) -> Self {
+        // Two first sign-ins racing for one identity, e-mail or new department: one wins.
+        if e.is_conflict() {
+            return refused(409, "The same account was being set up at the same moment. Try again.");
+        }
         Error::from(e).into()
     }
 }
@@ -725,7 +729,11 @@ async fn account_for(
         .map_err(|_| refused(403, "The identity provider sent a name Chorus cannot use."))?;
     let title = Title::parse_optional(id.text(&p.title_claim).as_deref()).ok().flatten();
     let department_id = match id.text(&p.department_claim).and_then(|d| DepartmentName::parse(&d).ok()) {
-        Some(d) => Some(department(&mut tx, org, &d, now).await?),
+        Some(d) => {
+            // Created (and audited) like any department; the provider's claim is the reason.
+            let sso = Caller { label: "single sign-on".into(), ..Caller::operator(org) };
+            Some(crate::departments::find_or_create(&mut tx, &sso, &d, now).await?.0.id)
+        }
         None => None,
     };
     let uid = UserId::new();
@@ -758,21 +766,6 @@ async fn account_for(
     let user = users::get(&mut tx, org, uid).await?.ok_or(Error::NotFound)?;
     tx.commit().await.map_err(Error::from)?;
     Ok(user)
-}
-
-/// The department with this name (any case), created when missing.
-async fn department(
-    db: &mut impl Db,
-    org: OrgId,
-    name: &DepartmentName,
-    now: OffsetDateTime,
-) -> Result<DepartmentId> {
-    if let Some(d) = departments::get_by_name(db, org, name.as_str()).await? {
-        return Ok(d.id);
-    }
-    let id = DepartmentId::new();
-    departments::insert(db, org, id, name.as_str(), now).await?;
-    Ok(id)
 }
 
 // ----------------------------------------------------------------------------------- sign-out

@@ -734,6 +734,12 @@ async fn serve(storage: &Storage, args: ServeArgs) -> anyhow::Result<()> {
         Keys::CreateIfMissing,
     )
     .await?;
+    // Upload files a crashed process left behind (a day old: another instance may be mid-upload).
+    match chorus_media::sweep_stale(&app.config.spool_dir, std::time::Duration::from_secs(86_400)) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "Removed unfinished uploads left by an earlier run"),
+        Err(e) => tracing::warn!(error = %e, "Could not sweep the upload folder"),
+    }
     if args.demo {
         demo::seed(&app).await?;
     }

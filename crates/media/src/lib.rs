@@ -31,7 +31,7 @@ pub use ingest::{
 pub use limits::Limits;
 pub use s3::{PART_SIZE, S3Options, S3Store};
 pub use sniff::{MediaClass, Sniffed, sniff};
-pub use spool::{HEAD_LEN, Spool, Spooled};
+pub use spool::{HEAD_LEN, Spool, Spooled, sweep_stale};
 pub use store::{
     ByteStream, DiskStore, MAX_KEY_LEN, MediaVariant, ObjectBody, ObjectKey, ObjectStore, ResponseHeaders,
     StoreError,

@@ -39,6 +39,31 @@ pub struct Spooled {
     pub sniffed: Option<Sniffed>,
 }
 
+/// Removes upload files in `dir` last written more than `older_than` ago: what a crashed process
+/// left behind (a live upload writes continuously, and several instances may share the folder).
+/// Returns how many were removed; a missing folder is nothing to do.
+pub fn sweep_stale(dir: &Path, older_than: std::time::Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("upload-") && name.ends_with(".part")) {
+            continue;
+        }
+        let stale = entry.metadata()?.modified()?.elapsed().is_ok_and(|age| age > older_than);
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 impl Spool {
     /// Starts a temporary file in `dir` (created when missing).
     pub async fn create(dir: &Path, limits: Limits) -> Result<Self, MediaError> {
@@ -167,6 +192,22 @@ mod tests {
 
     fn dir() -> PathBuf {
         std::env::temp_dir().join(format!("chorus-spool-test-{}", Uuid::new_v4().simple()))
+    }
+
+    #[test]
+    fn sweeping_removes_only_old_upload_files() {
+        let dir = dir();
+        std::fs::create_dir_all(&dir).expect("dir");
+        let old = dir.join("upload-old.part");
+        let other = dir.join("notes.txt");
+        std::fs::write(&old, b"left by a crash").expect("write");
+        std::fs::write(&other, b"not ours").expect("write");
+        assert_eq!(sweep_stale(&dir, std::time::Duration::from_secs(3600)).expect("sweep"), 0, "too recent");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(sweep_stale(&dir, std::time::Duration::from_millis(10)).expect("sweep"), 1);
+        assert!(!old.exists() && other.exists());
+        assert_eq!(sweep_stale(&dir.join("missing"), std::time::Duration::ZERO).expect("sweep"), 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

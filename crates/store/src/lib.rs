@@ -205,7 +205,9 @@ impl Store {
                 .pragma("cache_size", "-16384")
                 .busy_timeout(Duration::from_secs(10));
             let file = options.get_filename();
-            if !file.as_os_str().is_empty() && file != std::path::Path::new(":memory:") {
+            // (An in-memory database, which sqlx names `file:sqlx-in-memory-…`, has no file to lock.)
+            let name = file.to_string_lossy();
+            if !name.is_empty() && !name.contains(":memory:") && !name.contains("in-memory") {
                 let mut lock = file.as_os_str().to_owned();
                 lock.push(".migrate-lock");
                 migration_lock = Some(lock.into());
