@@ -19,11 +19,11 @@ use chorus_domain::{
     publishing::{PostStatus, caption_for_post},
     submission::Status,
 };
-use chorus_store::{Store, posts, shares, submissions};
+use chorus_store::{Store, posts, shares, shares::VisitorHash, submissions};
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 use time::OffsetDateTime;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 
 pub use chorus_store::shares::Share;
 
@@ -319,8 +319,8 @@ pub async fn follow(app: &App, code: &str, ctx: ClickContext<'_>) -> Result<Reso
     }
     if ctx.count {
         let now = app.now();
-        let (device, bot, visitor) = match chorus_domain::amplify::classify(ctx.user_agent) {
-            Visitor::Bot(name) => (name, Some(Arc::from(name)), None),
+        let (device, bot, visitor) = match recent::classify(ctx.user_agent) {
+            Visitor::Bot(name) => (name, Some(name), None),
             Visitor::Human(d) => {
                 let visitor = match ctx.client_ip {
                     Some(ip) => Some(match app.visitor_keys.hash(now, ip, ctx.user_agent) {
@@ -337,8 +337,11 @@ pub async fn follow(app: &App, code: &str, ctx: ClickContext<'_>) -> Result<Reso
             share_id: target.share_id,
             at: now,
             network: Arc::clone(&target.network),
-            referrer_host: ctx.referer.and_then(chorus_domain::amplify::referrer_host).map(Arc::from),
-            device: Arc::from(device),
+            referrer_host: ctx
+                .referer
+                .and_then(chorus_domain::amplify::referrer_host)
+                .map(|h| recent::host(&h)),
+            device,
             bot,
             visitor,
         });
@@ -367,7 +370,7 @@ fn day_of(now: OffsetDateTime) -> i64 {
 
 impl VisitorKeys {
     /// The visitor hash, if this instance already holds today's key.
-    fn hash(&self, now: OffsetDateTime, ip: IpAddr, user_agent: &str) -> Option<Arc<str>> {
+    fn hash(&self, now: OffsetDateTime, ip: IpAddr, user_agent: &str) -> Option<VisitorHash> {
         let mac = match &*self.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
             Some((day, mac)) if *day == day_of(now) => mac.clone(),
             _ => return None,
@@ -376,9 +379,8 @@ impl VisitorKeys {
     }
 }
 
-/// 128 bits of HMAC-SHA256(address family, address bytes, user-agent), in hex.
-fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, user_agent: &str) -> Arc<str> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+/// 128 bits of HMAC-SHA256(address family, address bytes, user-agent).
+fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, user_agent: &str) -> VisitorHash {
     match ip.to_canonical() {
         IpAddr::V4(v4) => {
             mac.update(&[4]);
@@ -391,12 +393,96 @@ fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, user_agent: &str) -> Arc<st
     }
     mac.update(user_agent.as_bytes());
     let digest = mac.finalize().into_bytes();
-    let mut hex = [0u8; 32];
-    for (pair, b) in hex.chunks_exact_mut(2).zip(&digest[..16]) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 15)];
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    VisitorHash::from_bytes(first)
+}
+
+/// What recent clicks on this thread came with. The clicks on a link come from a handful of
+/// browser builds and networks, so most find their User-Agent's class here rather than running
+/// the marker search, and share their referrer host's text rather than allocating it. Both are
+/// exact: a User-Agent always has the same class.
+mod recent {
+    use super::{Arc, Visitor};
+    use std::cell::RefCell;
+
+    /// Entries per thread and kind; replaced in turn.
+    const SLOTS: usize = 16;
+
+    #[derive(Default)]
+    struct Recent {
+        agents: Vec<(Box<str>, Visitor)>,
+        next_agent: usize,
+        hosts: Vec<Arc<str>>,
+        next_host: usize,
     }
-    Arc::from(std::str::from_utf8(&hex).unwrap_or_default())
+
+    thread_local! {
+        static RECENT: RefCell<Recent> = RefCell::default();
+    }
+
+    fn remember<T>(slots: &mut Vec<T>, next: &mut usize, value: T) {
+        if slots.len() < SLOTS {
+            slots.push(value);
+        } else {
+            slots[*next] = value;
+            *next = (*next + 1) % SLOTS;
+        }
+    }
+
+    pub(super) fn classify(user_agent: &str) -> Visitor {
+        RECENT.with_borrow_mut(|r| {
+            if let Some((_, class)) = r.agents.iter().find(|(agent, _)| **agent == *user_agent) {
+                return *class;
+            }
+            let class = chorus_domain::amplify::classify(user_agent);
+            let Recent { agents, next_agent, .. } = r;
+            remember(agents, next_agent, (user_agent.into(), class));
+            class
+        })
+    }
+
+    pub(super) fn host(host: &str) -> Arc<str> {
+        RECENT.with_borrow_mut(|r| {
+            if let Some(known) = r.hosts.iter().find(|known| ***known == *host) {
+                return Arc::clone(known);
+            }
+            let host: Arc<str> = Arc::from(host);
+            let Recent { hosts, next_host, .. } = r;
+            remember(hosts, next_host, Arc::clone(&host));
+            host
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use chorus_domain::amplify::Device;
+
+        #[test]
+        fn remembered_answers_are_the_same_as_fresh_ones_even_past_the_slots() {
+            let agents: Vec<String> = (0..40)
+                .map(|i| match i % 3 {
+                    0 => format!("Mozilla/5.0 (iPhone; CPU iPhone OS 17_{i}) Mobile/15E148"),
+                    1 => format!("LinkedInBot/1.{i} (compatible; Mozilla/5.0)"),
+                    _ => format!("Mozilla/5.0 (Windows NT 10.{i}; Win64; x64) Chrome/120"),
+                })
+                .collect();
+            for _ in 0..3 {
+                for agent in &agents {
+                    assert_eq!(classify(agent), chorus_domain::amplify::classify(agent), "{agent}");
+                }
+            }
+            assert_eq!(classify(&agents[0]), Visitor::Human(Device::Mobile));
+            assert_eq!(classify(&agents[1]), Visitor::Bot("LinkedInBot"));
+            for i in 0..40 {
+                let name = format!("host{i}.example");
+                assert_eq!(&*host(&name), name);
+                assert_eq!(&*host(&name), name);
+            }
+            assert!(Arc::ptr_eq(&host("lnkd.in"), &host("lnkd.in")), "a recent host is shared");
+        }
+    }
 }
 
 impl App {
@@ -406,7 +492,7 @@ impl App {
         ip: IpAddr,
         user_agent: &str,
         now: OffsetDateTime,
-    ) -> Result<Arc<str>> {
+    ) -> Result<VisitorHash> {
         let day = day_of(now);
         let mut fresh = [0u8; 32];
         getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("random visitor key: {e}"))?;
@@ -422,52 +508,88 @@ impl App {
 // ---- The click writer --------------------------------------------------------------------------
 
 /// Writes clicks in the background, in batches. The writer sleeps for one flush interval after
-/// the first click of a batch, then writes everything queued in one transaction (sooner if a full
-/// batch is waiting). Recording never waits for the database, and under load the writer wakes once
-/// per interval, not once per click.
+/// the first click of a batch, then writes everything queued (sooner if a full batch is waiting).
+/// Recording never waits for the database, and under load the writer wakes once per interval, not
+/// once per click.
+///
+/// The queue is a vector behind a lock rather than a channel: a click is pushed once, and the
+/// writer swaps the whole vector out, so a click is never copied from block to block and no lock
+/// is held while writing.
 pub struct ClickWriter {
-    tx: mpsc::Sender<shares::NewClick>,
-    /// Wakes the writer before its interval is up: a full batch is waiting.
-    full: Arc<Notify>,
-    shutdown: Arc<Notify>,
+    queue: Arc<Queue>,
     done: Mutex<Option<oneshot::Receiver<()>>>,
     /// Clicks refused because the queue was full (the database is down or too slow).
     dropped: std::sync::atomic::AtomicU64,
 }
 
+#[derive(Default)]
+struct Queue {
+    clicks: Mutex<Queued>,
+    /// The queue went from empty to one click.
+    first: Notify,
+    /// A full batch is waiting.
+    full: Notify,
+    shutdown: Notify,
+}
+
+#[derive(Default)]
+struct Queued {
+    clicks: Vec<shares::NewClick>,
+    /// Shutting down: no more clicks are taken.
+    closed: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queued> {
+        self.clicks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Clicks waiting in memory, at most (the database is down or too slow beyond this).
 const QUEUE: usize = 100_000;
 /// Clicks written in one transaction, at most.
 const BATCH: usize = 10_000;
 
 impl ClickWriter {
     pub fn start(store: Store, flush: Duration) -> Self {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let (full, shutdown) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let queue = Arc::new(Queue::default());
         let (done_tx, done_rx) = oneshot::channel();
-        let signals = Signals { full: Arc::clone(&full), shutdown: Arc::clone(&shutdown) };
-        tokio::spawn(write_loop(store, rx, flush, signals, done_tx));
-        Self { tx, full, shutdown, done: Mutex::new(Some(done_rx)), dropped: Default::default() }
+        tokio::spawn(write_loop(store, Arc::clone(&queue), flush, done_tx));
+        Self { queue, done: Mutex::new(Some(done_rx)), dropped: Default::default() }
     }
 
     /// Hands a click to the writer. If 100,000 are already waiting (the database is down), the
     /// click is dropped and logged rather than slowing the redirect.
     pub fn record(&self, click: shares::NewClick) {
-        if self.tx.try_send(click).is_ok() {
-            if QUEUE - self.tx.capacity() >= BATCH {
-                self.full.notify_one();
+        let waiting = {
+            let mut queued = self.queue.lock();
+            if queued.closed || queued.clicks.len() >= QUEUE {
+                None
+            } else {
+                queued.clicks.push(click);
+                Some(queued.clicks.len())
             }
-        } else {
-            // Once per 10,000, so a database outage does not also flood the log.
-            let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n.is_multiple_of(10_000) {
-                tracing::warn!(dropped = n + 1, "Click queue full or closed; clicks are not being recorded");
+        };
+        match waiting {
+            Some(1) => self.queue.first.notify_one(),
+            Some(BATCH) => self.queue.full.notify_one(),
+            Some(_) => {}
+            None => {
+                // Once per 10,000, so a database outage does not also flood the log.
+                let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n.is_multiple_of(10_000) {
+                    tracing::warn!(
+                        dropped = n + 1,
+                        "Click queue full or closed; clicks are not being recorded"
+                    );
+                }
             }
         }
     }
 
     /// Stops taking clicks and writes every one already taken. Call once, at shutdown.
     pub async fn close(&self) {
-        self.shutdown.notify_one();
+        self.queue.shutdown.notify_one();
         let done = self.done.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         if let Some(done) = done {
             let _ = done.await;
@@ -475,49 +597,49 @@ impl ClickWriter {
     }
 }
 
-/// What can cut the writer's wait short.
-struct Signals {
-    full: Arc<Notify>,
-    shutdown: Arc<Notify>,
+impl Drop for ClickWriter {
+    /// Without a writer handle nobody can record a click: the writer writes what is queued and ends.
+    fn drop(&mut self) {
+        self.queue.shutdown.notify_one();
+    }
 }
 
-async fn write_loop(
-    store: Store,
-    mut rx: mpsc::Receiver<shares::NewClick>,
-    flush: Duration,
-    signals: Signals,
-    done: oneshot::Sender<()>,
-) {
-    let mut batch = Vec::with_capacity(BATCH);
+async fn write_loop(store: Store, queue: Arc<Queue>, flush: Duration, done: oneshot::Sender<()>) {
+    let mut batch = Vec::new();
     let mut closing = false;
     loop {
         if !closing {
-            // Wait for a first click; then let others join it for one flush interval.
-            tokio::select! {
-                n = rx.recv_many(&mut batch, BATCH) => if n == 0 { break }, // every sender is gone
-                () = signals.shutdown.notified() => closing = true,
+            // Wait for a first click (a click queued before this wait left a permit behind);
+            // then let others join it for one flush interval.
+            if queue.lock().clicks.is_empty() {
+                tokio::select! {
+                    () = queue.first.notified() => {}
+                    () = queue.shutdown.notified() => closing = true,
+                }
             }
             if !closing {
                 tokio::select! {
                     () = tokio::time::sleep(flush) => {}
-                    () = signals.full.notified() => {}
-                    () = signals.shutdown.notified() => closing = true,
+                    () = queue.full.notified() => {}
+                    () = queue.shutdown.notified() => closing = true,
                 }
             }
-            if closing {
-                rx.close(); // no new clicks; the ones queued are still taken below
-            }
         }
-        // Take what is queued, without waiting.
-        let queued = rx.len().min(BATCH - batch.len());
-        if queued > 0 {
-            rx.recv_many(&mut batch, queued).await;
+        {
+            let mut queued = queue.lock();
+            // Closing: no new clicks; the ones queued are taken now.
+            queued.closed |= closing;
+            std::mem::swap(&mut queued.clicks, &mut batch);
         }
-        if batch.is_empty() {
-            break; // closing, and everything is written
+        if batch.is_empty() && closing {
+            break; // everything is written
         }
-        write(&store, &batch).await;
+        for chunk in batch.chunks(BATCH) {
+            write(&store, chunk).await;
+        }
         batch.clear();
+        // A burst's vector is not kept for ever.
+        batch.shrink_to(BATCH);
     }
     let _ = done.send(());
 }

@@ -10,7 +10,7 @@ use chorus_app::{
     me::Caller,
 };
 use chorus_domain::{DepartmentId, OrgId, Role, UserId, UserStatus};
-use chorus_store::shares::{NewClick, NewShare};
+use chorus_store::shares::{NewClick, NewShare, VisitorHash};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -181,9 +181,9 @@ async fn seed_clicks(
                 at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(p.at) * 1_000_000)?,
                 network: share.network.into(),
                 referrer_host: None,
-                device: bot.unwrap_or_else(|| DEVICES[usize::from(p.kind) - BOTS.len()]).into(),
-                bot: bot.map(Into::into),
-                visitor: bot.is_none().then(|| format!("{:016x}", p.visitor).into()),
+                device: bot.unwrap_or_else(|| DEVICES[usize::from(p.kind) - BOTS.len()]),
+                bot,
+                visitor: bot.is_none().then(|| VisitorHash::from_bytes(u128::from(p.visitor).to_be_bytes())),
             });
         }
         let mut tx = app.store.tx().await?;

@@ -457,7 +457,7 @@ enum Item {
 /// current, so the share hub, "My shares" and the analytics dashboard have something to show.
 async fn amplification(app: &App, org: OrgId, seeded: Seeded) -> anyhow::Result<()> {
     use chorus_app::amplify::{ShareInput, create_share};
-    use chorus_store::shares::NewClick;
+    use chorus_store::shares::{NewClick, VisitorHash};
     use time::Duration;
     let started = std::time::Instant::now();
     let err = |e: chorus_app::Error| anyhow::anyhow!("{e}");
@@ -560,17 +560,20 @@ async fn amplification(app: &App, org: OrgId, seeded: Seeded) -> anyhow::Result<
         .await
         .map_err(err)?
         .share;
-        let click =
-            |at, device: &str, bot: Option<&str>, referrer: Option<&str>, visitor: Option<String>| NewClick {
-                org_id: org,
-                share_id: share.id,
-                at,
-                network: network.into(),
-                referrer_host: referrer.map(Into::into),
-                device: device.into(),
-                bot: bot.map(Into::into),
-                visitor: visitor.map(Into::into),
-            };
+        let click = |at,
+                     device: &'static str,
+                     bot: Option<&'static str>,
+                     referrer: Option<&str>,
+                     visitor: Option<VisitorHash>| NewClick {
+            org_id: org,
+            share_id: share.id,
+            at,
+            network: network.into(),
+            referrer_host: referrer.map(Into::into),
+            device,
+            bot,
+            visitor,
+        };
         // The network fetches the link's preview card as the post goes out (every Mastodon
         // server the post reaches fetches its own).
         let (preview_bot, fetches, referrers): (&str, u64, &[&str]) = match network {
@@ -588,7 +591,7 @@ async fn amplification(app: &App, org: OrgId, seeded: Seeded) -> anyhow::Result<
         for k in 0..=days_ago {
             let expected = first_day * 0.55_f64.powi(k as i32);
             let n = (expected + rng.unit()).floor() as u64;
-            let mut visitor = String::new();
+            let mut visitor = None;
             for _ in 0..n {
                 let hour = *rng.pick(&HOURS);
                 let mut when =
@@ -600,12 +603,14 @@ async fn amplification(app: &App, org: OrgId, seeded: Seeded) -> anyhow::Result<
                     continue;
                 }
                 // Now and then the same person comes back the same day (counted once).
-                if visitor.is_empty() || rng.unit() > 0.12 {
-                    visitor = format!("{:016x}{:016x}", rng.next(), rng.next());
+                if visitor.is_none() || rng.unit() > 0.12 {
+                    let (a, b) = (rng.next(), rng.next());
+                    visitor =
+                        Some(VisitorHash::from_bytes((u128::from(a) << 64 | u128::from(b)).to_be_bytes()));
                 }
                 let referrer = if rng.unit() < 0.35 { None } else { Some(*rng.pick(referrers)) };
                 let device = *rng.pick(&DEVICES);
-                clicks.push(click(when, device, None, referrer, Some(visitor.clone())));
+                clicks.push(click(when, device, None, referrer, visitor));
                 // Someone passes it on in a chat, whose preview robot fetches it too.
                 if rng.unit() < 0.08 {
                     let bot = *rng.pick(&["Slackbot", "WhatsApp", "Googlebot"]);

@@ -272,8 +272,9 @@ pub fn classify(user_agent: &str) -> Visitor {
 
 /// The host of a `Referer`, lowercased, if it is a URL with a plausible host (`android-app://`
 /// referrers name the app). A light parse, as it runs on every click: a scheme and `://`, then
-/// the authority up to the first `/`, `?` or `#`, without user info or port.
-pub fn referrer_host(referer: &str) -> Option<String> {
+/// the authority up to the first `/`, `?` or `#`, without user info or port. Borrowed from the
+/// header unless it had to be lowercased.
+pub fn referrer_host(referer: &str) -> Option<std::borrow::Cow<'_, str>> {
     let (scheme, rest) = referer.trim().split_once("://")?;
     let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
         && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
@@ -289,7 +290,14 @@ pub fn referrer_host(referer: &str) -> Option<String> {
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'[' | b']' | b':'));
-    (scheme_ok && host_ok).then(|| host.to_ascii_lowercase())
+    if !(scheme_ok && host_ok) {
+        return None;
+    }
+    Some(if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(host)
+    })
 }
 
 /// Limits on how much one person shares in a day, so nobody floods their own network. A limit on
