@@ -95,6 +95,9 @@ pub struct Config {
     /// Slack/Teams webhook URLs may be plain `http://` to loopback, and resolve to private
     /// addresses (tests, local set-ups). Default: false (https to public addresses only).
     pub chat_allow_loopback: bool,
+    /// Single sign-on may reach identity providers at private addresses (on-premises Keycloak,
+    /// ADFS…). Default: false, so an organization's admin cannot make the server probe its network.
+    pub sso_allow_private: bool,
     /// When the daily and weekly digests go out (UTC).
     pub digest_schedule: chorus_domain::notify::DigestSchedule,
 }
@@ -119,6 +122,7 @@ impl Config {
             click_flush: std::time::Duration::from_millis(100),
             click_retention: time::Duration::days(90),
             chat_allow_loopback: false,
+            sso_allow_private: false,
             digest_schedule: chorus_domain::notify::DigestSchedule::default(),
         }
     }

@@ -71,8 +71,30 @@ pub fn post_logout_uri(app: &App) -> String {
 // ---------------------------------------------------------------------------------- HTTP client
 
 /// Our reqwest (0.13) as `openidconnect`'s HTTP client: no redirects followed (the crate asks
-/// for that, against SSRF through the provider), bounded time and size.
-struct Http(reqwest::Client);
+/// for that, against SSRF through the provider), bounded time and size, and, unless the operator
+/// allows it, only public addresses: the issuer is typed in by an organization's admin, who must
+/// not be able to make the server probe its own network (or a cloud metadata service). Names are
+/// screened when resolved; IP literals before the request.
+struct Http {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+/// Why a private issuer is refused, and what the operator can do about it.
+const PRIVATE_ADDRESS: &str = "it is at a private or reserved network address, which this server does not \
+     reach unless its operator allows on-premises identity providers (--allow-private-sso)";
+
+/// Whether a request failed because the guard refused the address its name resolves to.
+fn refused_address(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<chorus_networks::preview::ScreenError>().is_some() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -85,24 +107,36 @@ impl<'c> AsyncHttpClient<'c> for Http {
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
+            let url = url::Url::parse(&parts.uri.to_string()).map_err(|_| HttpError("not a URL".into()))?;
+            chorus_networks::preview::check_url(&url, self.allow_private).map_err(|e| match e {
+                chorus_networks::preview::PreviewError::Forbidden => HttpError(PRIVATE_ADDRESS.into()),
+                other => HttpError(other.to_string()),
+            })?;
             let response = self
-                .0
-                .request(parts.method, parts.uri.to_string())
+                .client
+                .request(parts.method, url)
                 .headers(parts.headers)
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| HttpError(error_chain(&e)))?;
+                .map_err(|e| {
+                    HttpError(if refused_address(&e) { PRIVATE_ADDRESS.into() } else { error_chain(&e) })
+                })?;
             let status = response.status();
             let headers = response.headers().clone();
             if response.content_length().is_some_and(|n| n > MAX_BODY as u64) {
                 return Err(HttpError("the answer is too large".into()));
             }
-            let bytes = response.bytes().await.map_err(|e| HttpError(error_chain(&e)))?;
-            if bytes.len() > MAX_BODY {
-                return Err(HttpError("the answer is too large".into()));
+            // Read in chunks: an answer without a length is cut off at the limit, not buffered whole.
+            let mut response = response;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| HttpError(error_chain(&e)))? {
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return Err(HttpError("the answer is too large".into()));
+                }
+                bytes.extend_from_slice(&chunk);
             }
-            let mut out = HttpResponse::new(bytes.to_vec());
+            let mut out = HttpResponse::new(bytes);
             *out.status_mut() = status;
             *out.headers_mut() = headers;
             Ok(out)
@@ -121,22 +155,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn http() -> Result<&'static Http> {
-    static CLIENT: OnceLock<std::result::Result<Http, String>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            chorus_networks::preview::install_crypto_provider();
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(std::time::Duration::from_secs(5))
-                .timeout(std::time::Duration::from_secs(10))
-                .user_agent("Chorus/0.1 (+single sign-on)")
-                .build()
-                .map(Http)
-                .map_err(|e| error_chain(&e))
-        })
-        .as_ref()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("no HTTP client for single sign-on: {e}")))
+fn http(allow_private: bool) -> Result<&'static Http> {
+    static GUARDED: OnceLock<std::result::Result<Http, String>> = OnceLock::new();
+    static OPEN: OnceLock<std::result::Result<Http, String>> = OnceLock::new();
+    let cell = if allow_private { &OPEN } else { &GUARDED };
+    cell.get_or_init(|| {
+        chorus_networks::preview::install_crypto_provider();
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(chorus_networks::preview::GuardedResolver { allow_private })
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(10))
+            .user_agent("Chorus/0.1 (+single sign-on)")
+            .build()
+            .map(|client| Http { client, allow_private })
+            .map_err(|e| error_chain(&e))
+    })
+    .as_ref()
+    .map_err(|e| Error::Internal(anyhow::anyhow!("no HTTP client for single sign-on: {e}")))
 }
 
 // ----------------------------------------------------------------------------------- discovery
@@ -159,9 +195,9 @@ fn discovery_problem(issuer: &str, e: &openidconnect::DiscoveryError<HttpError>)
 }
 
 /// Discovery document and signing keys of an issuer.
-async fn discover(issuer: &str) -> std::result::Result<Metadata, String> {
+async fn discover(app: &App, issuer: &str) -> std::result::Result<Metadata, String> {
     let url = IssuerUrl::new(issuer.to_owned()).map_err(|_| "is not a URL".to_owned())?;
-    let http = http().map_err(|e| e.to_string())?;
+    let http = http(app.config.sso_allow_private).map_err(|e| e.to_string())?;
     Metadata::discover_async(url, http).await.map_err(|e| discovery_problem(issuer, &e))
 }
 
@@ -273,7 +309,7 @@ pub async fn save(app: &App, caller: &Caller, input: &ProviderInput) -> Result<P
         (None, None) => return Err(Invalid::new("client_secret", "is required").into()),
     };
     // Outside any transaction: a slow provider must not hold the database's writer.
-    discover(issuer.as_str()).await.map_err(|m| Error::from(Invalid::new("issuer", m)))?;
+    discover(app, issuer.as_str()).await.map_err(|m| Error::from(Invalid::new("issuer", m)))?;
     let now = app.now();
     let p = store::Provider {
         org_id: org,
@@ -392,7 +428,7 @@ pub async fn begin(app: &App, org_slug: &str, next: &str) -> Result<Started> {
         let p = store::provider_of(&mut db, org.id).await?.ok_or(Invalid::new("organization", NO_SSO))?;
         (org, p)
     };
-    let metadata = discover(&p.issuer).await.map_err(|m| {
+    let metadata = discover(app, &p.issuer).await.map_err(|m| {
         tracing::warn!(org.slug = %org.slug, sso.issuer = %p.issuer, "SSO provider unusable: {m}");
         Error::Invalid(vec![Invalid::new(
             "organization",
@@ -561,12 +597,12 @@ pub async fn complete(
     if cb.iss.as_deref().is_some_and(|iss| iss != p.issuer) {
         return Err(refused(401, "The answer came from another identity provider than this organization's."));
     }
-    let metadata = discover(&p.issuer).await.map_err(|m| {
+    let metadata = discover(app, &p.issuer).await.map_err(|m| {
         tracing::warn!(org.id = %org.0, sso.issuer = %p.issuer, "SSO provider unusable: {m}");
         refused(502, "The identity provider cannot be reached right now. Try again later.")
     })?;
     let client = client(app, &p, metadata)?;
-    let http = http()?;
+    let http = http(app.config.sso_allow_private)?;
     let token = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|e| Error::Internal(anyhow::anyhow!("no token endpoint: {e}")))?
@@ -792,7 +828,7 @@ pub async fn end_session_url(app: &App, me: &Me, session_token: &str) -> Option<
             return None;
         }
     };
-    let metadata = match discover(&p.issuer).await {
+    let metadata = match discover(app, &p.issuer).await {
         Ok(m) => m,
         Err(m) => {
             tracing::warn!(sso.issuer = %p.issuer, "SSO sign-out without the provider: {m}");

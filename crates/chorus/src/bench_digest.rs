@@ -41,6 +41,7 @@ pub async fn run(database_url: Option<String>, args: DigestArgs) -> anyhow::Resu
         allow_private_previews: false,
         allow_private_feeds: false,
         feed_allow_hosts: Vec::new(),
+        allow_private_sso: false,
     };
     let app = super::build_app(
         &storage,

@@ -194,6 +194,11 @@ struct ContentArgs {
     /// addresses, e.g. intranet.example.local,10.0.0.5), without opening the whole private network.
     #[arg(long, env = "CHORUS_FEED_ALLOW_HOSTS", value_delimiter = ',')]
     feed_allow_hosts: Vec<String>,
+    /// Let single sign-on reach identity providers at private addresses (an on-premises Keycloak
+    /// or ADFS; off by default, so an organization's admin cannot make the server probe its
+    /// network through the issuer URL).
+    #[arg(long, env = "CHORUS_ALLOW_PRIVATE_SSO")]
+    allow_private_sso: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -555,6 +560,7 @@ async fn cli_app(storage: &Storage) -> anyhow::Result<App> {
         max_pdf_mb: 50,
         allow_private_previews: false,
         allow_private_feeds: false,
+        allow_private_sso: false,
         feed_allow_hosts: Vec::new(),
     };
     // Administrative commands seal nothing: they read the keyring if there is one, and never
@@ -652,6 +658,7 @@ async fn build_app(
     };
     config.previews.allow_private = content.allow_private_previews;
     config.feeds.allow_private = content.allow_private_feeds;
+    config.sso_allow_private = content.allow_private_sso;
     config.feeds.allow_hosts =
         content.feed_allow_hosts.iter().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect();
     config.secrets = keyring(storage, keys)?;

@@ -93,6 +93,9 @@ struct Options {
     media: Option<Arc<dyn chorus_media::ObjectStore>>,
     /// Downloads redirect to presigned URLs valid this long (when the store can make them).
     presign: Option<std::time::Duration>,
+    /// Single sign-on reaches only public addresses, as in production (its tests' providers
+    /// listen on loopback, so it is allowed otherwise).
+    guarded_sso: bool,
 }
 
 /// A running Chorus.
@@ -129,6 +132,13 @@ impl TestApp {
     /// digests go out, through `mailer` when given (a real SMTP server), else the recording one.
     pub async fn spawn_with_email(mailer: Option<Arc<dyn Mailer>>) -> Self {
         Self::try_spawn_with(Options { email: true, mailer, ..Options::default() })
+            .await
+            .unwrap_or_else(|e| panic!("could not start a test server: {e:#}"))
+    }
+
+    /// A server whose single sign-on refuses private and loopback providers (the default).
+    pub async fn spawn_with_guarded_sso() -> Self {
+        Self::try_spawn_with(Options { guarded_sso: true, ..Options::default() })
             .await
             .unwrap_or_else(|e| panic!("could not start a test server: {e:#}"))
     }
@@ -172,6 +182,7 @@ impl TestApp {
         config.feeds.allow_hosts = vec!["127.0.0.1".to_owned()];
         // Slack and Teams stand-ins listen on loopback too.
         config.chat_allow_loopback = true;
+        config.sso_allow_private = !options.guarded_sso;
         config.email_notifications = options.email;
         let media_dir = match &db {
             TestDb::Sqlite(dir) => dir.join("media"),

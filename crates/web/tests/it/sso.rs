@@ -650,3 +650,32 @@ async fn the_real_provider_passes_discovery() {
         .expect("put");
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
 }
+
+#[tokio::test]
+async fn a_provider_at_a_private_address_is_refused_unless_the_operator_allows_it() {
+    // As in production: no --allow-private-sso. (The other tests' providers listen on loopback.)
+    let t = TestApp::spawn_with_guarded_sso().await;
+    let (org, _) = t.org("Acme").await;
+    t.person(org, "owner@acme.test", "owner", None, PASSWORD).await;
+    let owner = t.token(org, "owner@acme.test").await;
+    let op = OidcStandIn::start(CLIENT, SECRET).await;
+    let w = World { t, op, org, slug: String::new(), owner, api: reqwest::Client::new() };
+    let issuers = [
+        // A working provider, but on loopback.
+        w.op.issuer.clone(),
+        // A cloud metadata service, by address.
+        "https://169.254.169.254/latest".to_owned(),
+        // A name that resolves to loopback: refused when it is resolved.
+        "https://localhost:9/realms/x".to_owned(),
+    ];
+    for issuer in issuers {
+        let (status, problem) = w
+            .put_sso(&w.owner, json!({"issuer": issuer, "client_id": CLIENT, "client_secret": SECRET}))
+            .await;
+        assert_eq!(status, 422, "{issuer}: {problem}");
+        let text = problem.to_string();
+        assert!(text.contains("private or reserved network address"), "{issuer}: {problem}");
+        assert!(text.contains("--allow-private-sso"), "the operator's remedy is named: {problem}");
+    }
+    assert_eq!(w.send(reqwest::Method::GET, &w.owner, "/api/v1/sso", None).await.0, 404, "nothing saved");
+}
