@@ -393,9 +393,9 @@ fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, user_agent: &str) -> Visito
     }
     mac.update(user_agent.as_bytes());
     let digest = mac.finalize().into_bytes();
-    let mut first = [0u8; 16];
-    first.copy_from_slice(&digest[..16]);
-    VisitorHash::from_bytes(first)
+    let mut first_half = [0u8; 16];
+    first_half.copy_from_slice(&digest[..16]);
+    VisitorHash::from_bytes(first_half)
 }
 
 /// What recent clicks on this thread came with. The clicks on a link come from a handful of
@@ -524,7 +524,7 @@ pub struct ClickWriter {
 
 #[derive(Default)]
 struct Queue {
-    clicks: Mutex<Queued>,
+    state: Mutex<Queued>,
     /// The queue went from empty to one click.
     first: Notify,
     /// A full batch is waiting.
@@ -541,7 +541,7 @@ struct Queued {
 
 impl Queue {
     fn lock(&self) -> std::sync::MutexGuard<'_, Queued> {
-        self.clicks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

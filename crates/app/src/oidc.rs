@@ -84,18 +84,6 @@ struct Http {
 const PRIVATE_ADDRESS: &str = "it is at a private or reserved network address, which this server does not \
      reach unless its operator allows on-premises identity providers (--allow-private-sso)";
 
-/// Whether a request failed because the guard refused the address its name resolves to.
-fn refused_address(e: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if s.downcast_ref::<chorus_networks::preview::ScreenError>().is_some() {
-            return true;
-        }
-        source = s.source();
-    }
-    false
-}
-
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct HttpError(String);
@@ -119,8 +107,9 @@ impl<'c> AsyncHttpClient<'c> for Http {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| {
-                    HttpError(if refused_address(&e) { PRIVATE_ADDRESS.into() } else { error_chain(&e) })
+                .map_err(|e| match chorus_networks::preview::failure(&e) {
+                    chorus_networks::preview::Failure::NonPublic => HttpError(PRIVATE_ADDRESS.into()),
+                    chorus_networks::preview::Failure::Other(message) => HttpError(message),
                 })?;
             let status = response.status();
             let headers = response.headers().clone();

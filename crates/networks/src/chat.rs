@@ -6,7 +6,7 @@
 //! refuses private and loopback addresses unless allowed, no redirects followed, no proxy, a
 //! total time limit, and at most 4 KiB of the answer read.
 
-use crate::preview::{GuardedResolver, ScreenError, check_url, install_crypto_provider};
+use crate::preview::{Failure, GuardedResolver, check_url, failure, install_crypto_provider};
 use chorus_domain::chat::{self, Answer, ChatKind, ChatMessage};
 use std::time::Duration;
 
@@ -76,21 +76,16 @@ impl ChatClient {
 }
 
 fn network_error(kind: ChatKind, error: &reqwest::Error) -> Answer {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    let mut message = String::new();
-    while let Some(e) = source {
-        if let Some(ScreenError::NonPublic(_)) = e.downcast_ref::<ScreenError>() {
-            return Answer::Permanent(
-                "the webhook's host resolves to a private or reserved network address, which is not posted to".into(),
-            );
-        }
-        if !message.is_empty() {
-            message.push_str(": ");
-        }
-        message.push_str(&e.to_string());
-        source = e.source();
+    match failure(error) {
+        Failure::NonPublic => Answer::Permanent(
+            "the webhook's host resolves to a private or reserved network address, which is not posted to"
+                .into(),
+        ),
+        Failure::Other(message) => Answer::Retry {
+            reason: format!("could not reach {}: {message}", kind.label()),
+            retry_after: None,
+        },
     }
-    Answer::Retry { reason: format!("could not reach {}: {message}", kind.label()), retry_after: None }
 }
 
 #[cfg(test)]

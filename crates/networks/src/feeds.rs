@@ -18,7 +18,7 @@
 //! costs nothing. Titles and summaries come out as plain text (tags removed, entities decoded),
 //! to be escaped wherever they are shown.
 
-use crate::preview::{ScreenError, check_url, install_crypto_provider, screen_addrs};
+use crate::preview::{Failure, check_url, failure, install_crypto_provider, screen_addrs};
 use std::{borrow::Cow, sync::Arc, time::Duration};
 use time::OffsetDateTime;
 use url::Url;
@@ -245,19 +245,11 @@ async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<
 }
 
 fn from_reqwest(error: reqwest::Error) -> FetchError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-    let mut message = String::new();
-    while let Some(e) = source {
-        if let Some(ScreenError::NonPublic(_)) = e.downcast_ref::<ScreenError>() {
-            return FetchError::Forbidden;
-        }
-        if !message.is_empty() {
-            message.push_str(": ");
-        }
-        message.push_str(&e.to_string());
-        source = e.source();
+    match failure(&error) {
+        Failure::NonPublic => FetchError::Forbidden,
+        Failure::Other(_) if error.is_timeout() => FetchError::Timeout,
+        Failure::Other(message) => FetchError::Network(message),
     }
-    if error.is_timeout() { FetchError::Timeout } else { FetchError::Network(message) }
 }
 
 // ------------------------------------------------------------------------------------- parsing

@@ -263,12 +263,23 @@ impl reqwest::dns::Resolve for GuardedResolver {
     }
 }
 
-fn from_reqwest(error: reqwest::Error) -> PreviewError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+/// Why a request through a client with [`GuardedResolver`] failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The host name resolves to a non-public address, which the resolver refused.
+    NonPublic,
+    /// Anything else: the error and its causes, in one line.
+    Other(String),
+}
+
+/// Tells a refusal by [`GuardedResolver`] (buried in reqwest's chain of causes) from other
+/// failures.
+pub fn failure(error: &reqwest::Error) -> Failure {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     let mut message = String::new();
     while let Some(e) = source {
         if let Some(ScreenError::NonPublic(_)) = e.downcast_ref::<ScreenError>() {
-            return PreviewError::Forbidden;
+            return Failure::NonPublic;
         }
         if !message.is_empty() {
             message.push_str(": ");
@@ -276,7 +287,15 @@ fn from_reqwest(error: reqwest::Error) -> PreviewError {
         message.push_str(&e.to_string());
         source = e.source();
     }
-    if error.is_timeout() { PreviewError::Timeout } else { PreviewError::Network(message) }
+    Failure::Other(message)
+}
+
+fn from_reqwest(error: reqwest::Error) -> PreviewError {
+    match failure(&error) {
+        Failure::NonPublic => PreviewError::Forbidden,
+        Failure::Other(_) if error.is_timeout() => PreviewError::Timeout,
+        Failure::Other(message) => PreviewError::Network(message),
+    }
 }
 
 fn is_html(content_type: &str) -> bool {
