@@ -89,9 +89,9 @@ pub struct Store {
     /// instead of in SQLite's busy handler, which sleeps 1, 2, 5, 10… ms between tries: under
     /// concurrent writes most of the time went to those sleeps.
     write_gate: Arc<tokio::sync::Mutex<()>>,
-    /// SQLite: the file whose lock serializes processes migrating the same database (sqlx takes
-    /// an advisory lock on PostgreSQL, but none on SQLite).
-    migration_lock: Option<std::path::PathBuf>,
+    /// SQLite: the file whose lock serializes processes opening and migrating the same database
+    /// (sqlx takes an advisory lock on PostgreSQL, but none on SQLite).
+    setup_lock: Option<std::path::PathBuf>,
 }
 
 /// A borrowed connection on one backend: what every query function finally runs on.
@@ -169,6 +169,21 @@ impl Tx {
     }
 }
 
+/// Waits for the OS lock on `path` (created if missing), held until the returned file is
+/// dropped or the process dies. No path (an in-memory database), no lock.
+async fn take_turn(path: Option<&std::path::Path>) -> Result<Option<std::fs::File>> {
+    let Some(path) = path.map(ToOwned::to_owned) else { return Ok(None) };
+    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = std::fs::File::options().create(true).truncate(false).write(true).open(path)?;
+        file.lock()?;
+        Ok(file)
+    })
+    .await
+    .map_err(|e| Error::Config(format!("database lock: {e}")))?
+    .map(Some)
+    .map_err(|e| Error::Config(format!("cannot lock the database file: {e}")))
+}
+
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -184,7 +199,7 @@ pub fn migration_versions(backend: Backend) -> Vec<i64> {
 impl Store {
     /// Opens `sqlite://path` (created if missing, WAL) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
-        let mut migration_lock = None;
+        let mut setup_lock: Option<std::path::PathBuf> = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -210,8 +225,12 @@ impl Store {
             if !name.is_empty() && !name.contains(":memory:") && !name.contains("in-memory") {
                 let mut lock = file.as_os_str().to_owned();
                 lock.push(".migrate-lock");
-                migration_lock = Some(lock.into());
+                setup_lock = Some(std::path::PathBuf::from(lock));
             }
+            // Opening switches a new file to WAL, which needs an exclusive lock; two processes
+            // doing that at once can deadlock, and SQLite then answers "database is locked"
+            // without waiting out the busy timeout. So processes open the file in turn too.
+            let turn = take_turn(setup_lock.as_deref()).await?;
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
@@ -222,13 +241,14 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
+            drop(turn);
             Pool::Sqlite { read, write }
         } else {
             return Err(Error::Config(format!(
                 "unsupported database URL {url:?}: use sqlite://PATH or postgres://…"
             )));
         };
-        Ok(Self { pool, write_gate: Arc::default(), migration_lock })
+        Ok(Self { pool, write_gate: Arc::default(), setup_lock })
     }
 
     pub fn backend(&self) -> Backend {
@@ -245,23 +265,7 @@ impl Store {
             Pool::Sqlite { write, .. } => {
                 // Processes starting together on one SQLite file take turns (an OS file lock,
                 // released when the file is closed, even if the process dies).
-                let _lock = match self.migration_lock.clone() {
-                    Some(path) => Some(
-                        tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-                            let file = std::fs::File::options()
-                                .create(true)
-                                .truncate(false)
-                                .write(true)
-                                .open(path)?;
-                            file.lock()?;
-                            Ok(file)
-                        })
-                        .await
-                        .map_err(|e| Error::Config(format!("migration lock: {e}")))?
-                        .map_err(|e| Error::Config(format!("cannot lock the database for migrating: {e}")))?,
-                    ),
-                    None => None,
-                };
+                let _turn = take_turn(self.setup_lock.as_deref()).await?;
                 SQLITE_MIGRATOR.run(write).await?
             }
             Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
