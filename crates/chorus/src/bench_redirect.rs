@@ -2,9 +2,9 @@
 //!
 //! In one run, with the same load generator, connections and duration, in alternating rounds
 //! (the ratio is the median of the rounds' ratios):
-//! - **ceiling**: a bare axum handler in this process (its own runtime, so it competes for the
-//!   cores like a separate server would) that answers `GET /s/{code}` with the same 302, headers
-//!   and `Location` as Chorus, from a constant;
+//! - **ceiling**: a bare axum handler that answers `GET /s/{code}` with the same 302, headers
+//!   and `Location` as Chorus, from a constant, in a process of its own (`--ceiling process`,
+//!   the default) or on threads of this one (`--ceiling thread`);
 //! - **chorus serve**: a real child process on a fresh database, with tracked links made through
 //!   the API (approved submissions with a link, shared by several people), each click going
 //!   through its link cache and batching click writer.
@@ -60,6 +60,35 @@ pub struct RedirectArgs {
     /// pooled client, much heavier per request).
     #[arg(long, default_value = "raw", value_parser = ["raw", "wrk", "reqwest"])]
     client: String,
+    /// Where the bare axum ceiling runs: `process` (its own process, like the real server and
+    /// any real deployment) or `thread` (threads of this benchmark's process, beside the load
+    /// generator: switching between them skips the address-space change a switch to another
+    /// process pays, which flatters the ceiling).
+    #[arg(long, default_value = "process", value_parser = ["process", "thread"])]
+    ceiling: String,
+}
+
+/// `chorus bench ceiling-server` (hidden): the bare axum 302 as a process of its own, for
+/// `chorus bench redirect --ceiling process`. Serves until SIGTERM.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CeilingArgs {
+    #[arg(long)]
+    bind: SocketAddr,
+    /// The `Location` every answer carries.
+    #[arg(long)]
+    location: String,
+}
+
+pub async fn serve_ceiling(args: CeilingArgs) -> anyhow::Result<()> {
+    let location = HeaderValue::from_str(&args.location).context("--location")?;
+    let listener = tokio::net::TcpListener::bind(args.bind).await?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    axum::serve(listener, ceiling_router(location))
+        .with_graceful_shutdown(async move {
+            term.recv().await;
+        })
+        .await?;
+    Ok(())
 }
 
 /// Different items each person shares (once each): inside the share guard's default limits
@@ -145,17 +174,21 @@ pub async fn run(database_url: Option<String>, args: RedirectArgs) -> anyhow::Re
     let (warmup, measure) = (Duration::from_secs(args.warmup_seconds), Duration::from_secs(args.seconds));
     println!(
         "Tracked-link redirect on {backend}: {concurrency} keep-alive connections ({} client), \
-         {} rounds of {} s per server after {} s of warm-up, load over {links} links",
-        args.client, args.rounds, args.seconds, args.warmup_seconds
+         {} rounds of {} s per server after {} s of warm-up, load over {links} links, ceiling in \
+         its own {}",
+        args.client, args.rounds, args.seconds, args.warmup_seconds, args.ceiling
     );
     println!(
         "{:<30} {:>10} {:>9} {:>9} {:>8} {:>12}",
         "server", "req/s", "p50 ms", "p99 ms", "errors", "CPU µs/req"
     );
 
-    let ceiling_server = Ceiling::start(location)?;
-    let ceiling = Load::new(&args.client, ceiling_server.addr, &codes, concurrency, &dir)?;
-    let ceiling_cpu = || cpu_ticks(std::process::id(), Some(CEILING_THREADS));
+    let ceiling_server = match args.ceiling.as_str() {
+        "thread" => Ceiling::start_thread(location)?,
+        _ => Ceiling::start_process(&exe, &location).await?,
+    };
+    let ceiling = Load::new(&args.client, ceiling_server.addr(), &codes, concurrency, &dir)?;
+    let ceiling_cpu = || ceiling_server.cpu_ticks();
     let real_addr: SocketAddr = base.trim_start_matches("http://").parse()?;
     let real = Load::new(&args.client, real_addr, &codes, concurrency, &dir)?;
     let (mut ratios, mut p99s) = (Vec::new(), Vec::new());
@@ -179,7 +212,7 @@ pub async fn run(database_url: Option<String>, args: RedirectArgs) -> anyhow::Re
         unseen += warm.uncounted_in_flight + got.uncounted_in_flight;
         timeouts += warm.timeouts + got.timeouts;
     }
-    ceiling_server.stop();
+    drop(ceiling_server);
 
     let (ratio, p99) = (median(&mut ratios), median(&mut p99s));
     let each: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
@@ -360,22 +393,30 @@ fn cpu_ticks(pid: u32, threads: Option<&str>) -> u64 {
 /// The ceiling server's threads, told apart from the load generator's by name.
 const CEILING_THREADS: &str = "ceiling";
 
-/// A bare axum server on its own runtime and threads (as many as the cores, like `chorus serve`).
-struct Ceiling {
-    addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    thread: std::thread::JoinHandle<std::io::Result<()>>,
+/// The bare axum server: threads of this process (on their own runtime, as many as the cores,
+/// like `chorus serve`), or a `chorus bench ceiling-server` child process.
+enum Ceiling {
+    Thread {
+        addr: SocketAddr,
+        /// Both taken when the ceiling is dropped.
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    },
+    Process {
+        addr: SocketAddr,
+        child: Child,
+    },
 }
 
 impl Ceiling {
-    fn start(location: HeaderValue) -> anyhow::Result<Self> {
+    fn start_thread(location: HeaderValue) -> anyhow::Result<Self> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let runtime =
             tokio::runtime::Builder::new_multi_thread().thread_name(CEILING_THREADS).enable_all().build()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let router = Router::new().route("/s/{code}", axum::routing::get(redirect)).with_state(location);
+        let router = ceiling_router(location);
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -386,13 +427,66 @@ impl Ceiling {
                     .await
             })
         });
-        Ok(Self { addr, stop, thread })
+        Ok(Self::Thread { addr, stop: Some(stop), thread: Some(thread) })
     }
 
-    fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.thread.join();
+    async fn start_process(exe: &std::path::Path, location: &HeaderValue) -> anyhow::Result<Self> {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let location = location.to_str().context("the Location of a tracked link")?;
+        let mut child = Command::new(exe)
+            .args(["bench", "ceiling-server", "--bind", &addr.to_string(), "--location", location])
+            .stdout(Stdio::null())
+            .spawn()
+            .context("start chorus bench ceiling-server")?;
+        let started = Instant::now();
+        while TcpStream::connect(addr).await.is_err() {
+            if started.elapsed() > Duration::from_secs(10) || child.try_wait()?.is_some() {
+                let _ = child.kill();
+                let _ = child.wait();
+                anyhow::bail!("the ceiling server did not start");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(Self::Process { addr, child })
     }
+
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Self::Thread { addr, .. } | Self::Process { addr, .. } => *addr,
+        }
+    }
+
+    /// CPU the ceiling server has used so far (see [`cpu_ticks`]).
+    fn cpu_ticks(&self) -> u64 {
+        match self {
+            Self::Thread { .. } => cpu_ticks(std::process::id(), Some(CEILING_THREADS)),
+            Self::Process { child, .. } => cpu_ticks(child.id(), None),
+        }
+    }
+}
+
+/// Stopped however the benchmark ends (the process one gracefully, by SIGTERM).
+impl Drop for Ceiling {
+    fn drop(&mut self) {
+        match self {
+            Self::Thread { stop, thread, .. } => {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(());
+                }
+                if let Some(thread) = thread.take() {
+                    let _ = thread.join();
+                }
+            }
+            Self::Process { child, .. } => {
+                let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+fn ceiling_router(location: HeaderValue) -> Router {
+    Router::new().route("/s/{code}", axum::routing::get(redirect)).with_state(location)
 }
 
 /// The same 302 and headers as Chorus's `/s/{code}`, with the `Location` from a constant.

@@ -293,6 +293,9 @@ enum BenchKind {
     Digest(bench_digest::DigestArgs),
     /// Upload throughput of a large video through the HTTP API: disk store, and S3 with --media-url s3://….
     Media(bench_media::MediaBenchArgs),
+    /// The bare axum 302 that `bench redirect` compares against, as a process of its own.
+    #[command(hide = true)]
+    CeilingServer(bench_redirect::CeilingArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -454,6 +457,7 @@ async fn run(cli: Cli, storage: Storage) -> anyhow::Result<()> {
                 bench_leaderboard::run(storage.database_url.clone(), args).await
             }
             Some(BenchKind::Digest(args)) => bench_digest::run(storage.database_url.clone(), args).await,
+            Some(BenchKind::CeilingServer(args)) => bench_redirect::serve_ceiling(args).await,
             Some(BenchKind::Media(args)) => {
                 bench_media::run(storage.database_url.clone(), storage.media.clone(), args).await
             }
