@@ -313,19 +313,26 @@ pub async fn insert_clicks(db: &mut impl Db, clicks: &[NewClick]) -> Result<()> 
         crate::Ex::Postgres(c) => {
             // COPY is PostgreSQL's bulk path: no statement to plan, and rows go into the table
             // several per WAL record (an INSERT from `unnest` first materialized every row). The
-            // binary format spares the server parsing uuids and numbers from text.
-            let mut data = Vec::with_capacity(COPY_HEADER.len() + clicks.len() * 160 + 2);
-            data.extend_from_slice(COPY_HEADER);
-            for k in clicks {
-                copy_row(&mut data, k);
-            }
-            data.extend_from_slice(COPY_TRAILER);
+            // binary format spares the server parsing uuids and numbers from text. The rows go
+            // out in pieces of about 64 KiB: a whole batch in one buffer (a megabyte or more)
+            // was a fresh allocation each time, its pages faulted in and copied again by sqlx.
+            const PIECE: usize = 64 * 1024;
             let mut copy = c
                 .copy_in_raw(concat!(
                     "copy clicks (org_id, share_id, at, network, referrer_host, device, bot, visitor) ",
                     "from stdin (format binary)"
                 ))
                 .await?;
+            let mut data = Vec::with_capacity(PIECE + 1024);
+            data.extend_from_slice(COPY_HEADER);
+            for k in clicks {
+                copy_row(&mut data, k);
+                if data.len() >= PIECE {
+                    copy.send(data.as_slice()).await?;
+                    data.clear();
+                }
+            }
+            data.extend_from_slice(COPY_TRAILER);
             copy.send(data).await?;
             copy.finish().await?;
             const COUNTS: &str = "insert into share_click_counts (share_id, human, bot) \
