@@ -319,13 +319,14 @@ pub async fn follow(app: &App, code: &str, ctx: ClickContext<'_>) -> Result<Reso
     }
     if ctx.count {
         let now = app.now();
-        let (device, bot, visitor) = match recent::classify(ctx.user_agent) {
+        let agent = recent::agent(ctx.user_agent);
+        let (device, bot, visitor) = match agent.class {
             Visitor::Bot(name) => (name, Some(name), None),
             Visitor::Human(d) => {
                 let visitor = match ctx.client_ip {
-                    Some(ip) => Some(match app.visitor_keys.hash(now, ip, ctx.user_agent) {
+                    Some(ip) => Some(match app.visitor_keys.hash(now, ip, &agent.digest) {
                         Some(hash) => hash,
-                        None => Box::pin(app.visitor_hash_with_new_key(ip, ctx.user_agent, now)).await?,
+                        None => Box::pin(app.visitor_hash_with_new_key(ip, &agent.digest, now)).await?,
                     }),
                     None => None,
                 };
@@ -337,10 +338,7 @@ pub async fn follow(app: &App, code: &str, ctx: ClickContext<'_>) -> Result<Reso
             share_id: target.share_id,
             at: now,
             network: Arc::clone(&target.network),
-            referrer_host: ctx
-                .referer
-                .and_then(chorus_domain::amplify::referrer_host)
-                .map(|h| recent::host(&h)),
+            referrer_host: ctx.referer.and_then(recent::referrer_host),
             device,
             bot,
             visitor,
@@ -370,17 +368,22 @@ fn day_of(now: OffsetDateTime) -> i64 {
 
 impl VisitorKeys {
     /// The visitor hash, if this instance already holds today's key.
-    fn hash(&self, now: OffsetDateTime, ip: IpAddr, user_agent: &str) -> Option<VisitorHash> {
+    fn hash(&self, now: OffsetDateTime, ip: IpAddr, agent: &AgentDigest) -> Option<VisitorHash> {
         let mac = match &*self.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
             Some((day, mac)) if *day == day_of(now) => mac.clone(),
             _ => return None,
         };
-        Some(visitor_digest(mac, ip, user_agent))
+        Some(visitor_digest(mac, ip, agent))
     }
 }
 
-/// 128 bits of HMAC-SHA256(address family, address bytes, user-agent).
-fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, user_agent: &str) -> VisitorHash {
+/// SHA-256 of a User-Agent: what the visitor hash takes in its place (a fixed 32 bytes, worked
+/// out once per User-Agent a thread has recently seen, so the keyed hash of each click is two
+/// SHA-256 blocks instead of four or five).
+type AgentDigest = [u8; 32];
+
+/// 128 bits of HMAC-SHA256(address family, address bytes, SHA-256 of the User-Agent).
+fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, agent: &AgentDigest) -> VisitorHash {
     match ip.to_canonical() {
         IpAddr::V4(v4) => {
             mac.update(&[4]);
@@ -391,7 +394,7 @@ fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, user_agent: &str) -> Visito
             mac.update(&v6.octets());
         }
     }
-    mac.update(user_agent.as_bytes());
+    mac.update(agent);
     let digest = mac.finalize().into_bytes();
     let mut first_half = [0u8; 16];
     first_half.copy_from_slice(&digest[..16]);
@@ -399,22 +402,31 @@ fn visitor_digest(mut mac: Hmac<Sha256>, ip: IpAddr, user_agent: &str) -> Visito
 }
 
 /// What recent clicks on this thread came with. The clicks on a link come from a handful of
-/// browser builds and networks, so most find their User-Agent's class here rather than running
-/// the marker search, and share their referrer host's text rather than allocating it. Both are
-/// exact: a User-Agent always has the same class.
+/// browser builds and networks, so most find their User-Agent's class and digest here rather
+/// than running the marker search and SHA-256, and their referrer's host rather than parsing the
+/// header and allocating the host's text. All exact: the answers depend on the header alone.
 mod recent {
-    use super::{Arc, Visitor};
+    use super::{AgentDigest, Arc, Visitor};
+    use sha2::Digest as _;
     use std::cell::RefCell;
 
     /// Entries per thread and kind; replaced in turn.
     const SLOTS: usize = 16;
 
+    /// What a User-Agent says: its class, and its digest for the visitor hash.
+    #[derive(Clone, Copy)]
+    pub(super) struct Agent {
+        pub(super) class: Visitor,
+        pub(super) digest: AgentDigest,
+    }
+
     #[derive(Default)]
     struct Recent {
-        agents: Vec<(Box<str>, Visitor)>,
+        agents: Vec<(Box<str>, Agent)>,
         next_agent: usize,
-        hosts: Vec<Arc<str>>,
-        next_host: usize,
+        /// Referer header → its host.
+        referrers: Vec<(Box<str>, Option<Arc<str>>)>,
+        next_referrer: usize,
     }
 
     thread_local! {
@@ -430,26 +442,31 @@ mod recent {
         }
     }
 
-    pub(super) fn classify(user_agent: &str) -> Visitor {
+    pub(super) fn agent(user_agent: &str) -> Agent {
         RECENT.with_borrow_mut(|r| {
-            if let Some((_, class)) = r.agents.iter().find(|(agent, _)| **agent == *user_agent) {
-                return *class;
+            if let Some((_, known)) = r.agents.iter().find(|(agent, _)| **agent == *user_agent) {
+                return *known;
             }
-            let class = chorus_domain::amplify::classify(user_agent);
+            let agent = Agent {
+                class: chorus_domain::amplify::classify(user_agent),
+                digest: sha2::Sha256::digest(user_agent.as_bytes()).into(),
+            };
             let Recent { agents, next_agent, .. } = r;
-            remember(agents, next_agent, (user_agent.into(), class));
-            class
+            remember(agents, next_agent, (user_agent.into(), agent));
+            agent
         })
     }
 
-    pub(super) fn host(host: &str) -> Arc<str> {
+    /// The host of a Referer header (see [`chorus_domain::amplify::referrer_host`]).
+    pub(super) fn referrer_host(referer: &str) -> Option<Arc<str>> {
         RECENT.with_borrow_mut(|r| {
-            if let Some(known) = r.hosts.iter().find(|known| ***known == *host) {
-                return Arc::clone(known);
+            if let Some((_, host)) = r.referrers.iter().find(|(known, _)| **known == *referer) {
+                return host.clone();
             }
-            let host: Arc<str> = Arc::from(host);
-            let Recent { hosts, next_host, .. } = r;
-            remember(hosts, next_host, Arc::clone(&host));
+            let host: Option<Arc<str>> =
+                chorus_domain::amplify::referrer_host(referer).map(|h| Arc::from(&*h));
+            let Recent { referrers, next_referrer, .. } = r;
+            remember(referrers, next_referrer, (referer.into(), host.clone()));
             host
         })
     }
@@ -469,18 +486,24 @@ mod recent {
                 })
                 .collect();
             for _ in 0..3 {
-                for agent in &agents {
-                    assert_eq!(classify(agent), chorus_domain::amplify::classify(agent), "{agent}");
+                for ua in &agents {
+                    let known = agent(ua);
+                    assert_eq!(known.class, chorus_domain::amplify::classify(ua), "{ua}");
+                    assert_eq!(known.digest, <[u8; 32]>::from(sha2::Sha256::digest(ua.as_bytes())), "{ua}");
                 }
             }
-            assert_eq!(classify(&agents[0]), Visitor::Human(Device::Mobile));
-            assert_eq!(classify(&agents[1]), Visitor::Bot("LinkedInBot"));
+            assert_eq!(agent(&agents[0]).class, Visitor::Human(Device::Mobile));
+            assert_eq!(agent(&agents[1]).class, Visitor::Bot("LinkedInBot"));
             for i in 0..40 {
-                let name = format!("host{i}.example");
-                assert_eq!(&*host(&name), name);
-                assert_eq!(&*host(&name), name);
+                let referer = format!("https://Host{i}.example/path?q={i}");
+                let host = format!("host{i}.example");
+                assert_eq!(referrer_host(&referer).as_deref(), Some(host.as_str()));
+                assert_eq!(referrer_host(&referer).as_deref(), Some(host.as_str()));
             }
-            assert!(Arc::ptr_eq(&host("lnkd.in"), &host("lnkd.in")), "a recent host is shared");
+            assert_eq!(referrer_host("not a url"), None);
+            assert_eq!(referrer_host("not a url"), None, "a referrer without a host is remembered too");
+            let (a, b) = (referrer_host("https://lnkd.in/x"), referrer_host("https://lnkd.in/x"));
+            assert!(Arc::ptr_eq(&a.expect("host"), &b.expect("host")), "a recent host is shared");
         }
     }
 }
@@ -490,7 +513,7 @@ impl App {
     async fn visitor_hash_with_new_key(
         &self,
         ip: IpAddr,
-        user_agent: &str,
+        agent: &AgentDigest,
         now: OffsetDateTime,
     ) -> Result<VisitorHash> {
         let day = day_of(now);
@@ -501,7 +524,7 @@ impl App {
         let mac = Hmac::<Sha256>::new_from_slice(&key).context("visitor key")?;
         *self.visitor_keys.today.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some((day, mac.clone()));
-        Ok(visitor_digest(mac, ip, user_agent))
+        Ok(visitor_digest(mac, ip, agent))
     }
 }
 
