@@ -63,6 +63,12 @@ fn bench_dir() -> PathBuf {
     std::env::temp_dir().join(format!("chorus-bench-{}", std::process::id()))
 }
 
+/// Asks a child `chorus` to stop gracefully (SIGTERM), as a service manager does; it writes what
+/// it accepted before it exits.
+pub(crate) fn ask_to_stop(pid: u32) {
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+}
+
 /// Runs `chorus <args> --database-url <db>` and returns what it printed on stdout, trimmed.
 pub(crate) fn chorus_cli(exe: &Path, db: &str, args: &[&str]) -> anyhow::Result<String> {
     let out = Command::new(exe)
@@ -181,7 +187,7 @@ pub async fn run(database_url: Option<String>, args: BenchArgs) -> anyhow::Resul
     }
     let peak = rss_kib(child.id(), "VmHWM:").unwrap_or(0);
     println!("loaded RSS (peak): {:.1} MiB", peak as f64 / 1024.0);
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    ask_to_stop(child.id());
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())

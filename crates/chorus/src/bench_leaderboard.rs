@@ -224,7 +224,7 @@ pub async fn run(database_url: Option<String>, args: LeaderboardArgs) -> anyhow:
         println!("{name:<36} {rps:>8.0} {p50:>8.2} {p99:>8.2} {errors:>7}");
     }
     println!("slowest p99 {worst:.1} ms (target < 30 ms: {})", if worst < 30.0 { "met" } else { "MISSED" });
-    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    crate::bench::ask_to_stop(child.id());
     let _ = child.wait();
     if args.keep {
         println!("kept the database: {db}");

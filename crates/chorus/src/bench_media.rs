@@ -4,7 +4,7 @@
 //!
 //! Benchmarks, not tests: results go in docs/benchmarks.md.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -126,7 +126,7 @@ pub async fn run(database_url: Option<String>, media: MediaArgs, args: MediaBenc
         let median = rates[rates.len() / 2];
         let best = rates[rates.len() - 1];
         println!("{:<44} {median:>11.1} {best:>9.1} {download:>13.1} {idle:>13.1} {peak:>13.1}", target.name);
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        crate::bench::ask_to_stop(child.id());
         let _ = child.wait();
     }
 

@@ -244,7 +244,7 @@ pub async fn drain(database_url: Option<String>, args: DrainArgs) -> anyhow::Res
     };
     let elapsed = started.elapsed();
     for child in &mut children {
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        crate::bench::ask_to_stop(child.id());
         let _ = child.wait();
     }
     let published = counts.iter().find(|(s, _)| s == "published").map_or(0, |(_, n)| *n) as usize;

@@ -82,12 +82,7 @@ pub struct CeilingArgs {
 pub async fn serve_ceiling(args: CeilingArgs) -> anyhow::Result<()> {
     let location = HeaderValue::from_str(&args.location).context("--location")?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    axum::serve(listener, ceiling_router(location))
-        .with_graceful_shutdown(async move {
-            term.recv().await;
-        })
-        .await?;
+    axum::serve(listener, ceiling_router(location)).with_graceful_shutdown(crate::shutdown_signal()).await?;
     Ok(())
 }
 
@@ -231,7 +226,7 @@ pub async fn run(database_url: Option<String>, args: RedirectArgs) -> anyhow::Re
 
     // A graceful stop: the server writes every click it accepted before it exits.
     let stopping = Instant::now();
-    let _ = Command::new("kill").args(["-TERM", &child_pid.to_string()]).status();
+    crate::bench::ask_to_stop(child_pid);
     let status = wait_for_exit(cleanup.child.as_mut().context("child")?, Duration::from_secs(60)).await?;
     cleanup.child = None;
     println!("graceful stop (SIGTERM → exit): {} ms, {status}", stopping.elapsed().as_millis());
@@ -478,7 +473,7 @@ impl Drop for Ceiling {
                 }
             }
             Self::Process { child, .. } => {
-                let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+                crate::bench::ask_to_stop(child.id());
                 let _ = child.wait();
             }
         }

@@ -14,7 +14,7 @@ use crate::bench_redirect::{
 use anyhow::Context as _;
 use std::{
     net::SocketAddr,
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -154,7 +154,7 @@ pub async fn run(database_url: Option<String>, args: InstancesArgs) -> anyhow::R
 
     // Every instance stops gracefully, writing the clicks it accepted.
     for child in &cleanup.children {
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        crate::bench::ask_to_stop(child.id());
     }
     for child in &mut cleanup.children {
         let status = wait_for_exit(child, Duration::from_secs(60)).await?;

@@ -239,7 +239,7 @@ pub async fn run(database_url: Option<String>, args: SurveyArgs) -> anyhow::Resu
     let db = storage.database_url.clone().unwrap_or_default();
     let (mut child, base, _) = super::bench::start_server(&exe, &db, &[], Stdio::inherit()).await?;
     let result = load(&base, id, responses, &args).await;
-    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    crate::bench::ask_to_stop(child.id());
     let _ = child.wait();
     result
 }
